@@ -1,0 +1,41 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/julienschmidt/httprouter"
+)
+
+// placeholderPage is served for the dashboard's routes while the binary carries no built dashboard
+// (CONTRACT 18.6).
+const placeholderPage = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>AgentMonitor</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}
+code{background:#8882;padding:.1em .3em;border-radius:3px}</style></head>
+<body>
+<h1>AgentMonitor is running</h1>
+<p>The API is live at <code>/api</code> (try <a href="/api/health">/api/health</a> or
+<a href="/api/stats">/api/stats</a>; live events stream from <code>/api/stream</code>).</p>
+<p>This binary was built without the dashboard. To build it, run <code>make build</code> in the
+AgentMonitor checkout and start <code>bin/agentmonitor</code>.</p>
+</body>
+</html>
+`
+
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, _ = w.Write([]byte(placeholderPage))
+}
+
+// notFound answers every unrouted path; API paths get a JSON body.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+		writeError(w, http.StatusNotFound, "not found")
+		return
+	}
+	http.NotFound(w, r)
+}

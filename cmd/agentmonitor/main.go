@@ -1,0 +1,154 @@
+// Command agentmonitor is the AgentMonitor server and its command-line tools.
+//
+//	agentmonitor [serve] [--debug] [--json-logs]   run the server (the default)
+//	agentmonitor version                           print version, commit and Go version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/agentmonitor/agentmonitor/api"
+	"github.com/agentmonitor/agentmonitor/kv"
+	"github.com/agentmonitor/agentmonitor/pricing"
+)
+
+// Set by the build (-ldflags "-X main.version=... -X main.commit=...").
+var (
+	version = "dev"
+	commit  = "unknown"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "agentmonitor:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(args, stderr)
+	case "version":
+		fmt.Fprintf(stdout, "agentmonitor %s (commit %s, %s)\n", version, commit, runtime.Version())
+		return nil
+	case "help":
+		fmt.Fprintln(stdout, "usage: agentmonitor [serve|version] [flags]")
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (try: serve, version)", cmd)
+}
+
+func serve(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	debug := fs.Bool("debug", false, "log at debug level")
+	jsonLogs := fs.Bool("json-logs", false, "log JSON lines instead of text")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if *debug {
+		level = slog.LevelDebug
+	}
+	var handler slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	if *jsonLogs {
+		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
+	}
+	log := slog.New(handler)
+
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	prices := pricing.Default()
+	if cfg.PricingFile != "" {
+		if prices, err = pricing.Load(cfg.PricingFile); err != nil {
+			return err
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	hub := api.NewHub(cfg.API.MaxSSEClients, cfg.API.SSEQueue)
+	store, err := kv.Open(kv.Options{
+		Path:             cfg.DBPath,
+		SessionTimeout:   cfg.API.SessionTimeout,
+		HistoricalWindow: cfg.API.HistoricalWindow,
+		OnCommit:         hub.PublishEvents,
+		Logger:           log,
+	})
+	if err != nil {
+		return err
+	}
+	srv := api.New(cfg.API, store, hub, prices, log)
+
+	addr := net.JoinHostPort(cfg.Host, cfg.Port)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		store.Close()
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	// Streams and waiting requests see baseCtx end first, so Shutdown does not wait on them.
+	baseCtx, cancelBase := context.WithCancel(context.Background())
+	httpSrv := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      time.Minute, // SSE streams manage their own deadlines
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return baseCtx },
+		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+	}
+	jobs := make(chan struct{})
+	go func() {
+		srv.Run(ctx)
+		close(jobs)
+	}()
+	served := make(chan error, 1)
+	go func() { served <- httpSrv.Serve(ln) }()
+	log.Info("agentmonitor listening", "addr", "http://"+addr, "db", cfg.DBPath, "version", version,
+		"events", store.EventsStored())
+
+	select {
+	case <-ctx.Done():
+	case err = <-served:
+		log.Error("server stopped", "err", err)
+	}
+	stop()
+	log.Info("shutting down")
+	hub.Close()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// In-flight ingest requests finish: their commits complete before Shutdown returns.
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("shutdown incomplete", "err", err)
+	}
+	cancelBase()
+	<-jobs
+	if err := store.Close(); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	log.Info("stopped")
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,11 @@
+module github.com/agentmonitor/agentmonitor
+
+go 1.26.0
+
+require (
+	github.com/julienschmidt/httprouter v1.3.0
+	go.etcd.io/bbolt v1.5.0
+	golang.org/x/mod v0.43.0
+)
+
+require golang.org/x/sys v0.45.0 // indirect

@@ -1,0 +1,426 @@
+package kv
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/agentmonitor/agentmonitor/api/contract"
+)
+
+// rollupFn receives one (dimension, agent type, value) aggregate of a range.
+type rollupFn func(dim byte, agent, value string, a *agg)
+
+// rollupRange calls fn for the aggregates of events created at or after since (nil: all time)
+// whose agent type is agent ("" : any). Whole hours come from the hourly rollups; the hour since
+// cuts into is summed from its events, so the answer is exact and never scans more than one hour.
+func rollupRange(tx *bolt.Tx, since *time.Time, agent string, fn rollupFn) {
+	c := tx.Bucket(bucketRollups).Cursor()
+	visit := func(k, v []byte) bool {
+		hour, dim, a, value, ok := parseRollupKey(k)
+		if !ok {
+			return true
+		}
+		if since == nil && hour != allTime || since != nil && hour == allTime {
+			return false
+		}
+		if agent == "" || a == agent {
+			g := decodeAgg(v)
+			fn(dim, a, value, &g)
+		}
+		return true
+	}
+	if since == nil {
+		for k, v := c.Seek(u64(allTime)); k != nil && visit(k, v); k, v = c.Next() {
+		}
+		return
+	}
+	lo := max(since.Unix(), 0)
+	fullFrom := (lo + 3599) / 3600
+	eachEvent(tx, bucketByCreated, lo, fullFrom*3600, func(r *eventRow) {
+		if agent != "" && r.AgentType != agent {
+			return
+		}
+		g := eventAgg(r)
+		for _, d := range eventDims(r) {
+			fn(d.dim, r.AgentType, d.value, &g)
+		}
+	})
+	for k, v := c.Seek(u64(uint64(fullFrom))); k != nil && visit(k, v); k, v = c.Next() {
+	}
+}
+
+// eachEvent calls fn for the events whose time key in bucket (by_created or by_ts) is in [lo, hi).
+func eachEvent(tx *bolt.Tx, bucket []byte, lo, hi int64, fn func(r *eventRow)) {
+	events := tx.Bucket(bucketEvents)
+	c := tx.Bucket(bucket).Cursor()
+	for k, _ := c.Seek(u64(uint64(lo))); k != nil && len(k) == 16; k, _ = c.Next() {
+		if int64(binary.BigEndian.Uint64(k)) >= hi {
+			return
+		}
+		var r eventRow
+		if body := events.Get(k[8:]); body != nil && json.Unmarshal(body, &r) == nil {
+			fn(&r)
+		}
+	}
+}
+
+// StatsFilter narrows the event-derived numbers of Stats, Tools and Cost.
+type StatsFilter struct {
+	AgentType string
+	Since     *time.Time
+	Never     bool // an unparseable since: no event matches
+	Limit     int  // Cost's by_project rows; < 0: all
+}
+
+// Stats answers GET /api/stats (CONTRACT 8.5); the caller runs the sweep first.
+func (s *Store) Stats(f StatsFilter) (contract.Stats, error) {
+	st := contract.Stats{
+		ToolBreakdown:  map[string]int64{},
+		AgentBreakdown: map[string]int64{},
+		ModelBreakdown: map[string]int64{},
+		Branches:       []string{},
+	}
+	if !f.Never {
+		err := s.db.View(func(tx *bolt.Tx) error {
+			rollupRange(tx, f.Since, f.AgentType, func(dim byte, agent, value string, a *agg) {
+				switch dim {
+				case dimAll:
+					st.TotalEvents += a.Events
+					st.TotalTokensIn += a.TokensIn
+					st.TotalTokensOut += a.TokensOut
+					st.TotalCostUSD += a.Cost
+					st.AgentBreakdown[agent] += a.Events
+				case dimTool:
+					st.ToolBreakdown[value] += a.Events
+				case dimModel:
+					st.ModelBreakdown[value] += a.Events
+				}
+			})
+			return nil
+		})
+		if err != nil {
+			return st, err
+		}
+		dropZero(st.AgentBreakdown)
+		dropZero(st.ToolBreakdown)
+		dropZero(st.ModelBreakdown)
+	}
+
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	agents := map[string]bool{}
+	type branchAt struct {
+		name    string
+		last    int64
+		touched uint64
+	}
+	branches := map[string]branchAt{}
+	for _, rec := range s.sessions {
+		st.TotalSessions++
+		if rec.Status == contract.SessionActive {
+			st.ActiveSessions++
+		}
+		if rec.Status != contract.SessionEnded {
+			st.LiveSessions++
+			agents[rec.AgentType] = true
+		}
+		if rec.Branch != "" {
+			b := branches[rec.Branch]
+			if rec.LastEvent > b.last || rec.LastEvent == b.last && rec.Touched > b.touched {
+				branches[rec.Branch] = branchAt{rec.Branch, rec.LastEvent, rec.Touched}
+			}
+		}
+	}
+	st.ActiveAgents = int64(len(agents))
+	list := make([]branchAt, 0, len(branches))
+	for _, b := range branches {
+		list = append(list, b)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].last != list[j].last {
+			return list[i].last > list[j].last
+		}
+		return list[i].touched > list[j].touched
+	})
+	for _, b := range list {
+		st.Branches = append(st.Branches, b.name)
+	}
+	return st, nil
+}
+
+// dropZero removes keys whose count reached zero (possible once usage can be subtracted).
+func dropZero(m map[string]int64) {
+	for k, v := range m {
+		if v == 0 {
+			delete(m, k)
+		}
+	}
+}
+
+// Tools answers GET /api/stats/tools (CONTRACT 8.6).
+func (s *Store) Tools(f StatsFilter) ([]contract.ToolStats, error) {
+	out := []contract.ToolStats{}
+	if f.Never {
+		return out, nil
+	}
+	sums := map[string]*agg{}
+	byAgent := map[string]map[string]int64{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		rollupRange(tx, f.Since, f.AgentType, func(dim byte, agent, value string, a *agg) {
+			if dim != dimTool {
+				return
+			}
+			if sums[value] == nil {
+				sums[value], byAgent[value] = &agg{}, map[string]int64{}
+			}
+			sums[value].add(a)
+			byAgent[value][agent] += a.Events
+		})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for tool, a := range sums {
+		if a.Events <= 0 {
+			continue
+		}
+		row := contract.ToolStats{
+			ToolName:   tool,
+			TotalCalls: a.Events,
+			ErrorCount: a.Errors,
+			ErrorRate:  roundHalfAway(float64(a.Errors)/float64(a.Events), 4),
+			ByAgent:    byAgent[tool],
+		}
+		dropZero(row.ByAgent)
+		if a.DurN > 0 {
+			avg := roundHalfAway(float64(a.DurSum)/float64(a.DurN), 0)
+			row.AvgDurationMS = &avg
+		}
+		out = append(out, row)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].TotalCalls != out[j].TotalCalls {
+			return out[i].TotalCalls > out[j].TotalCalls
+		}
+		return out[i].ToolName < out[j].ToolName
+	})
+	return out, nil
+}
+
+func roundHalfAway(v float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(v*p) / p
+}
+
+// Cost answers GET /api/stats/cost (CONTRACT 8.7).
+func (s *Store) Cost(f StatsFilter) (contract.Cost, error) {
+	out := contract.Cost{Timeline: []contract.CostBucket{}, ByProject: []contract.ProjectCost{}, ByModel: []contract.ModelCost{}}
+	if f.Never {
+		return out, nil
+	}
+	hours := map[int64]*agg{}
+	sessions := map[string]*agg{}
+	models := map[string]*agg{}
+	addTo := func(m map[string]*agg, k string, a *agg) {
+		if m[k] == nil {
+			m[k] = &agg{}
+		}
+		m[k].add(a)
+	}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		timelineRange(tx, f.Since, f.AgentType, func(hour int64, a *agg) {
+			if hours[hour] == nil {
+				hours[hour] = &agg{}
+			}
+			hours[hour].add(a)
+		})
+		rollupRange(tx, f.Since, f.AgentType, func(dim byte, agent, value string, a *agg) {
+			switch dim {
+			case dimSession:
+				addTo(sessions, value, a)
+			case dimModel:
+				addTo(models, value, a)
+			}
+		})
+		return nil
+	})
+	if err != nil {
+		return out, err
+	}
+	for hour, a := range hours {
+		if a.Events <= 0 {
+			continue
+		}
+		out.Timeline = append(out.Timeline, contract.CostBucket{
+			Bucket:  time.Unix(hour*3600, 0).UTC().Format("2006-01-02T15:00:00Z"),
+			CostUSD: a.Cost, TokensIn: a.TokensIn, TokensOut: a.TokensOut, EventCount: a.Events,
+		})
+	}
+	sort.Slice(out.Timeline, func(i, j int) bool { return out.Timeline[i].Bucket < out.Timeline[j].Bucket })
+
+	projects := map[string]*contract.ProjectCost{}
+	s.mu.RLock()
+	for id, a := range sessions {
+		if a.PaidEvents <= 0 {
+			continue
+		}
+		project := "unknown"
+		if rec, ok := s.sessions[id]; ok && rec.Project != "" {
+			project = rec.Project
+		}
+		p := projects[project]
+		if p == nil {
+			p = &contract.ProjectCost{Project: project}
+			projects[project] = p
+		}
+		p.CostUSD += a.Cost
+		p.SessionCount++
+		p.EventCount += a.PaidEvents
+	}
+	s.mu.RUnlock()
+	for _, p := range projects {
+		out.ByProject = append(out.ByProject, *p)
+	}
+	sort.Slice(out.ByProject, func(i, j int) bool {
+		if out.ByProject[i].CostUSD != out.ByProject[j].CostUSD {
+			return out.ByProject[i].CostUSD > out.ByProject[j].CostUSD
+		}
+		return out.ByProject[i].Project < out.ByProject[j].Project
+	})
+	if f.Limit >= 0 && len(out.ByProject) > f.Limit {
+		out.ByProject = out.ByProject[:f.Limit]
+	}
+
+	for model, a := range models {
+		if a.PaidEvents <= 0 {
+			continue
+		}
+		out.ByModel = append(out.ByModel, contract.ModelCost{
+			Model: model, CostUSD: a.Cost, EventCount: a.PaidEvents, TokensIn: a.PaidTokensIn, TokensOut: a.PaidTokensOut,
+		})
+	}
+	sort.Slice(out.ByModel, func(i, j int) bool {
+		if out.ByModel[i].CostUSD != out.ByModel[j].CostUSD {
+			return out.ByModel[i].CostUSD > out.ByModel[j].CostUSD
+		}
+		return out.ByModel[i].Model < out.ByModel[j].Model
+	})
+	return out, nil
+}
+
+// timelineRange is rollupRange for the cost timeline, whose time is client-or-created.
+func timelineRange(tx *bolt.Tx, since *time.Time, agent string, fn func(hour int64, a *agg)) {
+	c := tx.Bucket(bucketTimeline).Cursor()
+	from := int64(0)
+	if since != nil {
+		lo := max(since.Unix(), 0)
+		from = (lo + 3599) / 3600
+		eachEvent(tx, bucketByTS, lo, from*3600, func(r *eventRow) {
+			if agent != "" && r.AgentType != agent {
+				return
+			}
+			g := eventAgg(r)
+			fn(from-1, &g)
+		})
+	}
+	for k, v := c.Seek(u64(uint64(from))); k != nil && len(k) >= 8; k, v = c.Next() {
+		if agent != "" && string(k[8:]) != agent {
+			continue
+		}
+		g := decodeAgg(v)
+		fn(int64(binary.BigEndian.Uint64(k)), &g)
+	}
+}
+
+// UsageSince returns, per agent type, the tokens (in + out) and cost of events created at or
+// after since (CONTRACT 8.8).
+func (s *Store) UsageSince(since time.Time) (tokens map[string]int64, cost map[string]float64, err error) {
+	tokens, cost = map[string]int64{}, map[string]float64{}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		rollupRange(tx, &since, "", func(dim byte, agent, _ string, a *agg) {
+			if dim == dimAll {
+				tokens[agent] += a.TokensIn + a.TokensOut
+				cost[agent] += a.Cost
+			}
+		})
+		return nil
+	})
+	return tokens, cost, err
+}
+
+// FilterOptions answers GET /api/filter-options (CONTRACT 8.12).
+func (s *Store) FilterOptions() (contract.FilterOptions, error) {
+	fo := contract.FilterOptions{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketCounts).Cursor()
+		list := func(field byte) []string {
+			out := []string{}
+			p := []byte{field}
+			for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+				if len(v) == 8 && binary.BigEndian.Uint64(v) > 0 && !strings.HasPrefix(string(k[1:]), "\xff") {
+					out = append(out, string(k[1:]))
+				}
+			}
+			return out
+		}
+		fo.AgentTypes = list(fieldAgent)
+		fo.EventTypes = list(fieldEventType)
+		fo.ToolNames = list(fieldTool)
+		fo.Models = list(fieldModel)
+		fo.Sources = list(fieldSource)
+		return nil
+	})
+	if err != nil {
+		return fo, err
+	}
+
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	projects := map[string]bool{}
+	type latest struct{ rec *sessionRec }
+	branches := map[string]*sessionRec{}
+	for _, rec := range s.sessions {
+		if rec.Project != "" {
+			projects[rec.Project] = true
+		}
+		if rec.Branch == "" || rec.Branch == "HEAD" {
+			continue
+		}
+		if b := branches[rec.Branch]; b == nil || rec.LastEvent > b.LastEvent ||
+			rec.LastEvent == b.LastEvent && rec.Touched > b.Touched {
+			branches[rec.Branch] = rec
+		}
+	}
+	fo.Projects = make([]string, 0, len(projects))
+	for p := range projects {
+		fo.Projects = append(fo.Projects, p)
+	}
+	sort.Strings(fo.Projects)
+	recs := make([]*sessionRec, 0, len(branches))
+	for _, rec := range branches {
+		recs = append(recs, rec)
+	}
+	sort.Slice(recs, func(i, j int) bool {
+		if recs[i].LastEvent != recs[j].LastEvent {
+			return recs[i].LastEvent > recs[j].LastEvent
+		}
+		return recs[i].Touched > recs[j].Touched
+	})
+	fo.Branches = make([]contract.BranchOption, 0, len(recs))
+	for _, rec := range recs {
+		label := rec.Branch
+		if rec.Project != "" {
+			label = rec.Project + " / " + rec.Branch
+		}
+		fo.Branches = append(fo.Branches, contract.BranchOption{Value: rec.Branch, Label: label})
+	}
+	return fo, nil
+}

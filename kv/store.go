@@ -1,0 +1,185 @@
+package kv
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/agentmonitor/agentmonitor/api/contract"
+)
+
+// Options configure a Store. Zero values take the defaults noted.
+type Options struct {
+	// Path of the database file; parent directories are created.
+	Path string
+	// SessionTimeout is T of CONTRACT 7 (default 5 minutes).
+	SessionTimeout time.Duration
+	// HistoricalWindow is W of CONTRACT 5 step 1 (default 30 minutes).
+	HistoricalWindow time.Duration
+	// MaxBatch bounds the events committed in one transaction (default 4096). A single request
+	// larger than the bound is still committed whole.
+	MaxBatch int
+	// OnCommit, when set, is called by the writer after each commit and before any request of that
+	// commit is answered, with the stored rows in id order. It must not block.
+	OnCommit func(rows []Committed)
+	// Now returns the current time (default time.Now); tests move it.
+	Now func() time.Time
+	// Logger (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Committed is one stored event as the writer committed it.
+type Committed struct {
+	Row  *contract.Event
+	JSON []byte // the row's JSON, as stored
+}
+
+// Store is the bbolt file. It is safe for concurrent use; all writes go through one goroutine.
+type Store struct {
+	db   *bolt.DB
+	opts Options
+	log  *slog.Logger
+
+	reqs    chan *request
+	closing chan struct{}
+	stopped chan struct{}
+	closeMu sync.RWMutex // held for reading while submitting, for writing by Close
+	closed  bool
+
+	mu       sync.RWMutex // guards sessions
+	sessions map[string]*sessionRec
+	touched  uint64 // last sessionRec.Touched given out (writer only)
+
+	eventsStored atomic.Int64
+	dbUUID       string
+}
+
+// Open opens (creating it and its parent directories if needed) the database at opts.Path, runs
+// pending migrations and starts the writer. It fails fast with ErrLocked when another process holds
+// the file, and with ErrNewerSchema for a file of a newer version.
+func Open(opts Options) (*Store, error) {
+	if opts.SessionTimeout <= 0 {
+		opts.SessionTimeout = 5 * time.Minute
+	}
+	if opts.HistoricalWindow <= 0 {
+		opts.HistoricalWindow = 30 * time.Minute
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 4096
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if err := os.MkdirAll(filepath.Dir(opts.Path), 0o755); err != nil {
+		return nil, fmt.Errorf("kv: create data directory: %w", err)
+	}
+	db, err := bolt.Open(opts.Path, 0o600, &bolt.Options{
+		Timeout: time.Second,
+		// note: the freelist is rebuilt at open instead of written at every commit, which keeps
+		// small group commits small (the same choice as etcd).
+		NoFreelistSync:  true,
+		FreelistType:    bolt.FreelistMapType,
+		InitialMmapSize: 1 << 30, // address space only; avoids remapping (which waits for readers)
+	})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("%w: %s (is another agentmonitor server running on it?)", ErrLocked, opts.Path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("kv: open %s: %w", opts.Path, err)
+	}
+	s := &Store{
+		db:       db,
+		opts:     opts,
+		log:      opts.Logger,
+		reqs:     make(chan *request, 1024),
+		closing:  make(chan struct{}),
+		stopped:  make(chan struct{}),
+		sessions: make(map[string]*sessionRec),
+	}
+	if err := db.Update(s.migrate); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.View(s.load); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("kv: load: %w", err)
+	}
+	go s.writer()
+	return s, nil
+}
+
+// load fills the in-memory state derived from the file.
+func (s *Store) load(tx *bolt.Tx) error {
+	s.dbUUID = string(tx.Bucket(bucketMeta).Get(keyDBUUID))
+	if v := tx.Bucket(bucketCounts).Get(keyEventsTotal); len(v) == 8 {
+		s.eventsStored.Store(int64(binary.BigEndian.Uint64(v)))
+	}
+	return tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
+		rec := new(sessionRec)
+		if err := json.Unmarshal(v, rec); err != nil {
+			// A record this code cannot read is kept in the file and reported, not dropped.
+			s.log.Warn("unreadable session record", "session_id", string(k), "err", err)
+			return nil
+		}
+		s.sessions[rec.ID] = rec
+		s.touched = max(s.touched, rec.Touched)
+		return nil
+	})
+}
+
+// Close stops accepting writes, commits what is already queued, stops the writer and closes the
+// file. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.closeMu.Lock()
+	if s.closed {
+		s.closeMu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.closing)
+	s.closeMu.Unlock()
+	<-s.stopped
+	return s.db.Close()
+}
+
+// Path is the database file's path.
+func (s *Store) Path() string { return s.opts.Path }
+
+// Size is the database file's size in bytes (0 when it cannot be read).
+func (s *Store) Size() int64 {
+	fi, err := os.Stat(s.opts.Path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+// EventsStored is the number of stored events.
+func (s *Store) EventsStored() int64 { return s.eventsStored.Load() }
+
+// DBUUID is the random id of this database (CONTRACT 18.10).
+func (s *Store) DBUUID() string { return s.dbUUID }
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

@@ -1,0 +1,176 @@
+package kv
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Verify recounts every event and checks that the derived state written with them — event_id
+// keys, index and time keys, counters, session totals and rollups — agrees. It reads the whole
+// file; it is for tests, crash checks and support, not for request paths.
+func (s *Store) Verify() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		var errs []error
+		bad := func(format string, args ...any) {
+			if len(errs) < 20 {
+				errs = append(errs, fmt.Errorf(format, args...))
+			}
+		}
+		counts := map[string]int64{}
+		sessions := map[string]*sessionRec{}
+		rollups := map[string]*agg{}
+		timeline := map[string]*agg{}
+		var total int64
+		idx, byCreated, eventIDs := tx.Bucket(bucketIdx), tx.Bucket(bucketByCreated), tx.Bucket(bucketEventIDs)
+		err := tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
+			var r eventRow
+			if err := json.Unmarshal(v, &r); err != nil {
+				bad("event %x: %v", k, err)
+				return nil
+			}
+			seq := binary.BigEndian.Uint64(k)
+			total++
+			created, ts := eventTimes(&r)
+			if r.EventID != nil {
+				if got := eventIDs.Get(keyPart(*r.EventID)); got == nil || binary.BigEndian.Uint64(got) != seq {
+					bad("event %d: event_id %q not indexed", seq, *r.EventID)
+				}
+			}
+			if byCreated.Get(timeSeqKey(created, seq)) == nil {
+				bad("event %d: no time key", seq)
+			}
+			for _, f := range []cond{{fieldSession, r.SessionID}, {fieldAgent, r.AgentType}, {fieldEventType, r.EventType},
+				{fieldSource, r.Source}, {fieldTool, deref(r.ToolName)}, {fieldModel, deref(r.Model)}, {fieldBranch, deref(r.Branch)}} {
+				if f.value == "" {
+					continue
+				}
+				if idx.Get(idxKey(f.field, keyPartStr(f.value), created, seq)) == nil {
+					bad("event %d: no index key %c=%q", seq, f.field, f.value)
+				}
+				if f.field != fieldSession {
+					counts[string(countKey(f.field, keyPartStr(f.value)))]++
+				}
+			}
+			rec := sessions[r.SessionID]
+			if rec == nil {
+				rec = &sessionRec{}
+				sessions[r.SessionID] = rec
+			}
+			rec.EventCount++
+			rec.TokensIn += r.TokensIn
+			rec.TokensOut += r.TokensOut
+			if r.CostUSD != nil {
+				rec.Cost += *r.CostUSD
+			}
+			a := eventAgg(&r)
+			for _, d := range eventDims(&r) {
+				for _, h := range []uint64{uint64(created / 3600), allTime} {
+					key := rollupKey(h, d.dim, r.AgentType, d.value)
+					if rollups[key] == nil {
+						rollups[key] = &agg{}
+					}
+					rollups[key].add(&a)
+				}
+			}
+			tk := timelineKey(uint64(ts/3600), r.AgentType)
+			if timeline[tk] == nil {
+				timeline[tk] = &agg{}
+			}
+			timeline[tk].add(&a)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		cb := tx.Bucket(bucketCounts)
+		if got := readCount(cb.Get(keyEventsTotal)); got != total {
+			bad("events total: counter %d, recount %d", got, total)
+		}
+		if got := s.eventsStored.Load(); got != total {
+			bad("events total: memory %d, recount %d", got, total)
+		}
+		for k, n := range counts {
+			if got := readCount(cb.Get([]byte(k))); got != n {
+				bad("count %q: counter %d, recount %d", k, got, n)
+			}
+		}
+		sb := tx.Bucket(bucketSessions)
+		for id, want := range sessions {
+			var got sessionRec
+			if v := sb.Get(keyPart(id)); v == nil || json.Unmarshal(v, &got) != nil {
+				bad("session %q: missing or unreadable", id)
+				continue
+			}
+			if got.EventCount != want.EventCount || got.TokensIn != want.TokensIn || got.TokensOut != want.TokensOut ||
+				!near(got.Cost, want.Cost) {
+				bad("session %q: stored %d events %d/%d tokens $%g, recount %d events %d/%d tokens $%g", id,
+					got.EventCount, got.TokensIn, got.TokensOut, got.Cost, want.EventCount, want.TokensIn, want.TokensOut, want.Cost)
+			}
+			s.mu.RLock()
+			mem, ok := s.sessions[id]
+			s.mu.RUnlock()
+			if !ok || mem.EventCount != got.EventCount {
+				bad("session %q: memory differs from the file", id)
+			}
+		}
+		if n := sb.Stats().KeyN; n != len(sessions) {
+			bad("sessions: %d stored, %d with events", n, len(sessions))
+		}
+		checkAggs := func(name string, b *bolt.Bucket, want map[string]*agg) {
+			seen := 0
+			_ = b.ForEach(func(k, v []byte) error {
+				seen++
+				w, ok := want[string(k)]
+				got := decodeAgg(v)
+				if !ok {
+					if got.Events != 0 {
+						bad("%s %x: stored %d events, recount none", name, k, got.Events)
+					}
+					return nil
+				}
+				if !sameAgg(&got, w) {
+					bad("%s %x: stored %+v, recount %+v", name, k, got, *w)
+				}
+				return nil
+			})
+			if seen < len(want) {
+				bad("%s: %d keys stored, %d expected", name, seen, len(want))
+			}
+		}
+		checkAggs("rollup", tx.Bucket(bucketRollups), rollups)
+		checkAggs("timeline", tx.Bucket(bucketTimeline), timeline)
+		return errors.Join(errs...)
+	})
+}
+
+// eventTimes recovers the created and client-or-created seconds of a stored row.
+func eventTimes(r *eventRow) (created, ts int64) {
+	created = parseServerTime(r.CreatedAt)
+	ts = created
+	if r.ClientTimestamp != nil {
+		if t, err := parseClientTime(*r.ClientTimestamp); err == nil {
+			ts = t
+		}
+	}
+	return created, ts
+}
+
+func readCount(v []byte) int64 {
+	if len(v) != 8 {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(v))
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
+
+func sameAgg(a, b *agg) bool {
+	c, d := *a, *b
+	c.Cost, d.Cost = 0, 0
+	return c == d && near(a.Cost, b.Cost)
+}

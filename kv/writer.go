@@ -1,0 +1,553 @@
+package kv
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/agentmonitor/agentmonitor/api/contract"
+)
+
+// Outcome is what became of one submitted event.
+type Outcome struct {
+	ID        int64 // the stored id; 0 for a duplicate
+	Duplicate bool
+}
+
+// request is one unit of work for the writer: events to store, or an idle sweep.
+type request struct {
+	inputs []contract.Input
+	quiet  bool      // do not pass the rows to OnCommit (history from the importer)
+	sweep  time.Time // non-zero: run the idle sweep as of this time
+	done   chan response
+}
+
+type response struct {
+	outcomes []Outcome
+	idled    int
+	err      error
+}
+
+// Ingest stores events (CONTRACT section 5) and returns, per input in order, its id or that it
+// was a duplicate. It returns only after the transaction holding them is committed to disk. Inputs
+// must already be validated and normalized; pricing is the caller's.
+func (s *Store) Ingest(ctx context.Context, inputs []contract.Input) ([]Outcome, error) {
+	r, err := s.submit(ctx, &request{inputs: inputs})
+	return r.outcomes, err
+}
+
+// IngestQuiet is Ingest without passing the rows to OnCommit: imported history is not broadcast
+// event by event.
+func (s *Store) IngestQuiet(ctx context.Context, inputs []contract.Input) ([]Outcome, error) {
+	r, err := s.submit(ctx, &request{inputs: inputs, quiet: true})
+	return r.outcomes, err
+}
+
+func (s *Store) submit(ctx context.Context, r *request) (response, error) {
+	r.done = make(chan response, 1)
+	s.closeMu.RLock()
+	if s.closed {
+		s.closeMu.RUnlock()
+		return response{}, ErrClosed
+	}
+	select {
+	case s.reqs <- r:
+	case <-ctx.Done():
+		s.closeMu.RUnlock()
+		return response{}, ctx.Err()
+	}
+	s.closeMu.RUnlock()
+	// Once queued, the request is committed even if ctx ends; only the wait is abandoned.
+	select {
+	case res := <-r.done:
+		return res, res.err
+	case <-ctx.Done():
+		return response{}, ctx.Err()
+	}
+}
+
+func (s *Store) writer() {
+	defer close(s.stopped)
+	for {
+		var first *request
+		select {
+		case first = <-s.reqs:
+		case <-s.closing:
+			// Close holds out new submitters, so what is queued now is all there will be.
+			for {
+				select {
+				case r := <-s.reqs:
+					s.commit([]*request{r})
+				default:
+					return
+				}
+			}
+		}
+		batch, n := []*request{first}, len(first.inputs)
+	gather:
+		for n < s.opts.MaxBatch {
+			select {
+			case r := <-s.reqs:
+				batch = append(batch, r)
+				n += len(r.inputs)
+			default:
+				break gather
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit applies a batch of requests in one transaction. If the transaction fails and it held
+// several requests, each is retried alone, so one request that cannot be stored fails only itself.
+func (s *Store) commit(batch []*request) {
+	now := s.opts.Now().UTC()
+	w := &txWriter{s: s, now: now.Unix(), sessions: map[string]*sessionRec{}}
+	results := make([]response, len(batch))
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		w.begin(tx)
+		for i, r := range batch {
+			if !r.sweep.IsZero() {
+				results[i].idled = w.sweep(r.sweep)
+				continue
+			}
+			results[i].outcomes = make([]Outcome, len(r.inputs))
+			for j := range r.inputs {
+				o, err := w.insert(&r.inputs[j], !r.quiet)
+				if err != nil {
+					return err
+				}
+				results[i].outcomes[j] = o
+			}
+		}
+		return w.flush()
+	})
+	if err != nil {
+		if len(batch) > 1 {
+			for _, r := range batch {
+				s.commit([]*request{r})
+			}
+			return
+		}
+		s.log.Error("commit failed", "events", len(batch[0].inputs), "err", err)
+		batch[0].done <- response{err: fmt.Errorf("kv: commit: %w", err)}
+		return
+	}
+	s.mu.Lock()
+	for id, rec := range w.sessions {
+		s.sessions[id] = rec
+	}
+	s.mu.Unlock()
+	s.eventsStored.Add(w.stored)
+	if s.opts.OnCommit != nil && len(w.committed) > 0 {
+		s.opts.OnCommit(w.committed)
+	}
+	for i, r := range batch {
+		r.done <- results[i]
+	}
+}
+
+// txWriter applies requests inside one write transaction. Counters and rollups touched by many
+// events of the batch are summed in memory and written once per key at flush.
+type txWriter struct {
+	s   *Store
+	tx  *bolt.Tx
+	now int64
+
+	events, eventIDs, corr, files, idx, byCreated, byTS *bolt.Bucket
+
+	sessions  map[string]*sessionRec // working copies, installed in the cache after commit
+	agents    map[string]bool
+	rollups   map[string]*agg
+	timeline  map[string]*agg
+	counts    map[string]int64
+	committed []Committed
+	stored    int64
+}
+
+func (w *txWriter) begin(tx *bolt.Tx) {
+	w.tx = tx
+	w.events = tx.Bucket(bucketEvents)
+	w.events.FillPercent = 1.0 // append-only: full pages halve the file
+	w.eventIDs = tx.Bucket(bucketEventIDs)
+	w.corr = tx.Bucket(bucketCorr)
+	w.files = tx.Bucket(bucketSessionFiles)
+	w.idx = tx.Bucket(bucketIdx)
+	w.byCreated = tx.Bucket(bucketByCreated)
+	w.byTS = tx.Bucket(bucketByTS)
+	w.agents = map[string]bool{}
+	w.rollups = map[string]*agg{}
+	w.timeline = map[string]*agg{}
+	w.counts = map[string]int64{}
+}
+
+// session returns the working copy of a session, nil if it does not exist.
+func (w *txWriter) session(id string) *sessionRec {
+	if rec, ok := w.sessions[id]; ok {
+		return rec
+	}
+	// Only the writer changes the cache, so it may read it without the lock.
+	cur, ok := w.s.sessions[id]
+	if !ok {
+		return nil
+	}
+	rec := *cur
+	w.sessions[id] = &rec
+	return &rec
+}
+
+func (w *txWriter) insert(in *contract.Input, broadcast bool) (Outcome, error) {
+	s := w.s
+	imported := in.Source == contract.SourceImport
+	historical := imported && (in.ClientTime.IsZero() ||
+		in.ClientTime.Before(time.Unix(w.now, 0).Add(-s.opts.HistoricalWindow)))
+
+	// Dedup: by event_id, then by the correlation key of the event's kind.
+	if in.EventID != "" && w.eventIDs.Get(keyPart(in.EventID)) != nil {
+		return Outcome{Duplicate: true}, nil
+	}
+	var ck []byte
+	if kind := contract.CorrelationKind(in.EventType); kind != "" && in.Correlation != "" {
+		ck = corrKey(keyPartStr(in.SessionID), kind, keyPartStr(in.Correlation))
+		if w.corr.Get(ck) != nil {
+			return Outcome{Duplicate: true}, nil
+		}
+	}
+
+	created := w.now
+	if imported && !in.ClientTime.IsZero() {
+		created = max(in.ClientTime.Unix(), 0) // CONTRACT 18.3: history keeps its own time
+	}
+
+	w.agents[in.AgentType] = true
+
+	rec := w.session(in.SessionID)
+	if rec == nil {
+		rec = &sessionRec{ID: in.SessionID, AgentType: in.AgentType, Project: in.Project, Branch: in.Branch,
+			Started: created, LastEvent: created}
+		w.sessions[in.SessionID] = rec
+	} else {
+		if in.Project != "" {
+			rec.Project = in.Project
+		}
+		if in.Branch != "" {
+			rec.Branch = in.Branch
+		}
+		if imported {
+			rec.Started = min(rec.Started, created)
+			rec.LastEvent = max(rec.LastEvent, created)
+		} else {
+			rec.LastEvent = created
+		}
+	}
+	rec.Status, rec.Ended = contract.SessionActive, 0
+
+	project, branch := in.Project, in.Branch
+	if project == "" {
+		project = rec.Project
+	}
+	if branch == "" {
+		branch = rec.Branch
+	}
+	if in.GitBranch != "" && !historical && project != "" {
+		if branch == "" {
+			branch = in.GitBranch
+		}
+		rec.Branch = in.GitBranch
+	}
+
+	seq, err := w.events.NextSequence()
+	if err != nil {
+		return Outcome{}, err
+	}
+	row := &contract.Event{
+		ID:               int64(seq),
+		EventID:          strPtr(in.EventID),
+		SchemaVersion:    1,
+		SessionID:        in.SessionID,
+		AgentType:        in.AgentType,
+		EventType:        in.EventType,
+		ToolName:         strPtr(in.ToolName),
+		Status:           in.Status,
+		TokensIn:         in.TokensIn,
+		TokensOut:        in.TokensOut,
+		Branch:           strPtr(branch),
+		Project:          strPtr(project),
+		CreatedAt:        serverTime(created),
+		Metadata:         in.Metadata,
+		Model:            strPtr(in.Model),
+		CostUSD:          in.CostUSD,
+		CacheReadTokens:  in.CacheReadTokens,
+		CacheWriteTokens: in.CacheWriteTokens,
+		Source:           in.Source,
+		CostSource:       strPtr(in.CostSource),
+	}
+	if row.Status == "" {
+		row.Status = contract.StatusSuccess
+	}
+	if row.Source == "" {
+		row.Source = contract.SourceAPI
+	}
+	if row.Metadata == "" {
+		row.Metadata = "{}"
+	}
+	if in.PayloadTruncated {
+		row.PayloadTruncated = 1
+	}
+	if in.DurationMS != 0 {
+		d := in.DurationMS
+		row.DurationMS = &d
+	}
+	ts := created
+	if !in.ClientTime.IsZero() {
+		t := contract.FormatClientTime(in.ClientTime)
+		row.ClientTimestamp = &t
+		ts = max(in.ClientTime.Unix(), 0)
+	}
+	body, err := json.Marshal(row)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if err := w.events.Put(u64(seq), body); err != nil {
+		return Outcome{}, err
+	}
+	if in.EventID != "" {
+		if err := w.eventIDs.Put(keyPart(in.EventID), u64(seq)); err != nil {
+			return Outcome{}, err
+		}
+	}
+	if ck != nil {
+		if err := w.corr.Put(ck, u64(seq)); err != nil {
+			return Outcome{}, err
+		}
+	}
+	if err := w.index(row, created, ts, seq); err != nil {
+		return Outcome{}, err
+	}
+
+	// Lifecycle (CONTRACT 5 steps 10–11).
+	if row.EventType == "session_end" && (!imported || historical) {
+		if row.AgentType == "claude_code" {
+			rec.Status = contract.SessionIdle
+		} else {
+			rec.Status, rec.Ended = contract.SessionEnded, w.now
+		}
+	}
+	if historical {
+		rec.Status = contract.SessionEnded
+		if rec.Ended == 0 {
+			rec.Ended = w.now
+		}
+	}
+	if err := w.sessionTotals(rec, row); err != nil {
+		return Outcome{}, err
+	}
+
+	w.stored++
+	if broadcast {
+		w.committed = append(w.committed, Committed{Row: row, JSON: body})
+	}
+	return Outcome{ID: int64(seq)}, nil
+}
+
+// index writes the per-field index keys, time keys, counters and rollups of one event.
+func (w *txWriter) index(r *eventRow, created, ts int64, seq uint64) error {
+	fields := [...]struct {
+		f byte
+		v string
+	}{
+		{fieldSession, r.SessionID}, {fieldAgent, r.AgentType}, {fieldEventType, r.EventType},
+		{fieldSource, r.Source}, {fieldTool, deref(r.ToolName)}, {fieldModel, deref(r.Model)},
+		{fieldBranch, deref(r.Branch)},
+	}
+	for _, f := range fields {
+		if f.v == "" {
+			continue
+		}
+		v := keyPartStr(f.v)
+		if err := w.idx.Put(idxKey(f.f, v, created, seq), nil); err != nil {
+			return err
+		}
+		if f.f != fieldSession {
+			w.counts[string(countKey(f.f, v))]++
+		}
+	}
+	if err := w.byCreated.Put(timeSeqKey(created, seq), nil); err != nil {
+		return err
+	}
+	if err := w.byTS.Put(timeSeqKey(ts, seq), nil); err != nil {
+		return err
+	}
+	a := eventAgg(r)
+	hour := uint64(created / 3600)
+	for _, d := range eventDims(r) {
+		w.addRollup(w.rollups, rollupKey(hour, d.dim, r.AgentType, d.value), &a)
+		w.addRollup(w.rollups, rollupKey(allTime, d.dim, r.AgentType, d.value), &a)
+	}
+	w.addRollup(w.timeline, timelineKey(uint64(ts/3600), r.AgentType), &a)
+	return nil
+}
+
+func (w *txWriter) addRollup(m map[string]*agg, key string, a *agg) {
+	if cur, ok := m[key]; ok {
+		cur.add(a)
+		return
+	}
+	c := *a
+	m[key] = &c
+}
+
+// editTools are the tools whose metadata.file_path counts toward files_edited (CONTRACT 8.9).
+var editTools = map[string]bool{"Edit": true, "Write": true, "MultiEdit": true, "apply_patch": true, "write_stdin": true}
+
+// sessionTotals adds one stored event to its session's totals.
+func (w *txWriter) sessionTotals(rec *sessionRec, r *eventRow) error {
+	rec.EventCount++
+	rec.TokensIn += r.TokensIn
+	rec.TokensOut += r.TokensOut
+	if r.CostUSD != nil {
+		rec.Cost += *r.CostUSD
+	}
+	tool := deref(r.ToolName)
+	if !editTools[tool] && !strings.Contains(r.Metadata, `"lines_`) {
+		return nil
+	}
+	var meta map[string]json.RawMessage
+	if json.Unmarshal([]byte(r.Metadata), &meta) != nil {
+		return nil // not an object: skipped by these aggregates
+	}
+	if fp, ok := meta["file_path"]; ok && editTools[tool] && !isNull(fp) {
+		path := string(fp)
+		var str string
+		if json.Unmarshal(fp, &str) == nil {
+			path = str
+		}
+		key := sessionFileKey(keyPartStr(rec.ID), keyPartStr(path))
+		if w.files.Get(key) == nil {
+			if err := w.files.Put(key, nil); err != nil {
+				return err
+			}
+			rec.FilesEdited++
+		}
+	}
+	if v, ok := meta["lines_added"]; ok && !isNull(v) {
+		rec.LinesAdded += sqlInteger(v)
+	}
+	if v, ok := meta["lines_removed"]; ok && !isNull(v) {
+		rec.LinesRemoved += sqlInteger(v)
+	}
+	return nil
+}
+
+func isNull(v json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(v), []byte("null")) }
+
+// sqlInteger converts a JSON value the way upstream's CAST(json_extract(..) AS INTEGER) did:
+// numbers truncate, strings parse their leading number, true is 1, anything else 0.
+func sqlInteger(v json.RawMessage) int64 {
+	var f float64
+	if json.Unmarshal(v, &f) == nil {
+		return int64(f)
+	}
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		s = strings.TrimSpace(s)
+		end := 0
+		for end < len(s) && (s[end] >= '0' && s[end] <= '9' || end == 0 && (s[end] == '-' || s[end] == '+')) {
+			end++
+		}
+		n, _ := strconv.ParseInt(s[:end], 10, 64)
+		return n
+	}
+	if string(bytes.TrimSpace(v)) == "true" {
+		return 1
+	}
+	return 0
+}
+
+// flush writes the summed counters, rollups, sessions and agents of the batch.
+func (w *txWriter) flush() error {
+	rollups := w.tx.Bucket(bucketRollups)
+	for k, a := range w.rollups {
+		if err := putAgg(rollups, []byte(k), a); err != nil {
+			return err
+		}
+	}
+	timeline := w.tx.Bucket(bucketTimeline)
+	for k, a := range w.timeline {
+		if err := putAgg(timeline, []byte(k), a); err != nil {
+			return err
+		}
+	}
+	counts := w.tx.Bucket(bucketCounts)
+	if w.stored > 0 {
+		w.counts[string(keyEventsTotal)] += w.stored
+	}
+	for k, n := range w.counts {
+		cur := uint64(0)
+		if v := counts.Get([]byte(k)); len(v) == 8 {
+			cur = binary.BigEndian.Uint64(v)
+		}
+		if err := counts.Put([]byte(k), u64(cur+uint64(n))); err != nil {
+			return err
+		}
+	}
+	sessions := w.tx.Bucket(bucketSessions)
+	for id, rec := range w.sessions {
+		w.s.touched++
+		rec.Touched = w.s.touched
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		if err := sessions.Put(keyPart(id), b); err != nil {
+			return err
+		}
+	}
+	agents := w.tx.Bucket(bucketAgents)
+	now := serverTime(w.now)
+	for agentType := range w.agents {
+		key := []byte(agentType + "-default")
+		rec := agentRec{AgentType: agentType, RegisteredAt: now}
+		if v := agents.Get(key); v != nil {
+			_ = json.Unmarshal(v, &rec) // an unreadable record is rewritten fresh
+		}
+		rec.LastSeenAt = now
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		if err := agents.Put(key, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func putAgg(b *bolt.Bucket, key []byte, a *agg) error {
+	cur := decodeAgg(b.Get(key))
+	cur.add(a)
+	return b.Put(key, cur.encode())
+}
+
+// maxKeyPart bounds a client-chosen string inside a key; bbolt keys are at most 32 KiB, and long
+// keys waste pages. Longer strings are replaced by a digest, the same way on write and lookup.
+const maxKeyPart = 512
+
+func keyPart(s string) []byte { return []byte(keyPartStr(s)) }
+
+func keyPartStr(s string) string {
+	if len(s) <= maxKeyPart {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	return "\xff" + hex.EncodeToString(sum[:])
+}
