@@ -26,7 +26,8 @@ var (
 	bucketIdx = []byte("idx")
 	// by_created: created_at seconds, seq → empty (time order of all events).
 	bucketByCreated = []byte("by_created")
-	// by_ts: client-or-created seconds, seq → empty (the cost timeline's time base).
+	// by_ts: client_timestamp seconds, seq → empty, for events that have one (the cost timeline's
+	// time is client-or-created).
 	bucketByTS = []byte("by_ts")
 	// counts: field byte, value → number of events with that value (filter options, selectivity).
 	bucketCounts = []byte("counts")

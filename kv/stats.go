@@ -323,13 +323,17 @@ func timelineRange(tx *bolt.Tx, since *time.Time, agent string, fn func(hour int
 	if since != nil {
 		lo := max(since.Unix(), 0)
 		from = (lo + 3599) / 3600
-		eachEvent(tx, bucketByTS, lo, from*3600, func(r *eventRow) {
-			if agent != "" && r.AgentType != agent {
-				return
+		partial := func(withClientTime bool) func(r *eventRow) {
+			return func(r *eventRow) {
+				if (r.ClientTimestamp != nil) != withClientTime || agent != "" && r.AgentType != agent {
+					return
+				}
+				g := eventAgg(r)
+				fn(from-1, &g)
 			}
-			g := eventAgg(r)
-			fn(from-1, &g)
-		})
+		}
+		eachEvent(tx, bucketByTS, lo, from*3600, partial(true))
+		eachEvent(tx, bucketByCreated, lo, from*3600, partial(false))
 	}
 	for k, v := c.Seek(u64(uint64(from))); k != nil && len(k) >= 8; k, v = c.Next() {
 		if agent != "" && string(k[8:]) != agent {

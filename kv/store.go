@@ -62,6 +62,8 @@ type Store struct {
 	sessions map[string]*sessionRec
 	touched  uint64 // last sessionRec.Touched given out (writer only)
 
+	agentSeen map[string]int64 // agent type → last_seen_at written (writer only)
+
 	eventsStored atomic.Int64
 	dbUUID       string
 }
@@ -110,6 +112,8 @@ func Open(opts Options) (*Store, error) {
 		closing:  make(chan struct{}),
 		stopped:  make(chan struct{}),
 		sessions: make(map[string]*sessionRec),
+
+		agentSeen: make(map[string]int64),
 	}
 	if err := db.Update(s.migrate); err != nil {
 		db.Close()

@@ -26,7 +26,7 @@ func (s *Store) Verify() error {
 		rollups := map[string]*agg{}
 		timeline := map[string]*agg{}
 		var total int64
-		idx, byCreated, eventIDs := tx.Bucket(bucketIdx), tx.Bucket(bucketByCreated), tx.Bucket(bucketEventIDs)
+		idx, byCreated, byTS, eventIDs := tx.Bucket(bucketIdx), tx.Bucket(bucketByCreated), tx.Bucket(bucketByTS), tx.Bucket(bucketEventIDs)
 		err := tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
 			var r eventRow
 			if err := json.Unmarshal(v, &r); err != nil {
@@ -43,6 +43,9 @@ func (s *Store) Verify() error {
 			}
 			if byCreated.Get(timeSeqKey(created, seq)) == nil {
 				bad("event %d: no time key", seq)
+			}
+			if r.ClientTimestamp != nil && byTS.Get(timeSeqKey(ts, seq)) == nil {
+				bad("event %d: no client time key", seq)
 			}
 			for _, f := range []cond{{fieldSession, r.SessionID}, {fieldAgent, r.AgentType}, {fieldEventType, r.EventType},
 				{fieldSource, r.Source}, {fieldTool, deref(r.ToolName)}, {fieldModel, deref(r.Model)}, {fieldBranch, deref(r.Branch)}} {

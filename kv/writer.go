@@ -148,6 +148,9 @@ func (s *Store) commit(batch []*request) {
 	}
 	s.mu.Unlock()
 	s.eventsStored.Add(w.stored)
+	for agentType := range w.agents {
+		s.agentSeen[agentType] = w.now
+	}
 	if s.opts.OnCommit != nil && len(w.committed) > 0 {
 		s.opts.OnCommit(w.committed)
 	}
@@ -384,8 +387,11 @@ func (w *txWriter) index(r *eventRow, created, ts int64, seq uint64) error {
 	if err := w.byCreated.Put(timeSeqKey(created, seq), nil); err != nil {
 		return err
 	}
-	if err := w.byTS.Put(timeSeqKey(ts, seq), nil); err != nil {
-		return err
+	// Without a client timestamp the timeline's time is created_at, which by_created has.
+	if r.ClientTimestamp != nil {
+		if err := w.byTS.Put(timeSeqKey(ts, seq), nil); err != nil {
+			return err
+		}
 	}
 	a := eventAgg(r)
 	hour := uint64(created / 3600)
@@ -405,6 +411,9 @@ func (w *txWriter) addRollup(m map[string]*agg, key string, a *agg) {
 	c := *a
 	m[key] = &c
 }
+
+// agentSeenResolution is how stale (seconds) a stored agent last_seen_at may get.
+const agentSeenResolution = 60
 
 // editTools are the tools whose metadata.file_path counts toward files_edited (CONTRACT 8.9).
 var editTools = map[string]bool{"Edit": true, "Write": true, "MultiEdit": true, "apply_patch": true, "write_stdin": true}
@@ -515,6 +524,12 @@ func (w *txWriter) flush() error {
 	agents := w.tx.Bucket(bucketAgents)
 	now := serverTime(w.now)
 	for agentType := range w.agents {
+		// last_seen_at is kept to the minute: rewriting the record at every commit would add a
+		// page to every fsync for a value no endpoint reads.
+		if last, ok := w.s.agentSeen[agentType]; ok && w.now-last < agentSeenResolution {
+			delete(w.agents, agentType)
+			continue
+		}
 		key := []byte(agentType + "-default")
 		rec := agentRec{AgentType: agentType, RegisteredAt: now}
 		if v := agents.Get(key); v != nil {

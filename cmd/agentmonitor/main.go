@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -60,8 +61,19 @@ func serve(args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	debug := fs.Bool("debug", false, "log at debug level")
 	jsonLogs := fs.Bool("json-logs", false, "log JSON lines instead of text")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	level := slog.LevelInfo
 	if *debug {
