@@ -21,11 +21,12 @@ var (
 	bucketSessionFiles = []byte("session_files")
 	// agents: "<agent_type>-default" → agent record (JSON).
 	bucketAgents = []byte("agents")
-	// idx: field byte, value, 0x00, created_at seconds, seq → empty. One entry per non-null
-	// filterable field of every event, so a filtered list walks only its matches, newest first.
+	// idx: 's', session_id, 0x00, created_at seconds, seq → tuple: a session's events in time order.
 	bucketIdx = []byte("idx")
-	// by_created: created_at seconds, seq → empty (time order of all events).
+	// by_created: created_at seconds, seq → tuple (time order of all events).
 	bucketByCreated = []byte("by_created")
+	// dict: field byte, value → uvarint id (the ids tuples are made of).
+	bucketDict = []byte("dict")
 	// by_ts: client_timestamp seconds, seq → empty, for events that have one (the cost timeline's
 	// time is client-or-created).
 	bucketByTS = []byte("by_ts")
@@ -40,6 +41,7 @@ var (
 var allBuckets = [][]byte{
 	bucketMeta, bucketEvents, bucketEventIDs, bucketCorr, bucketSessions, bucketSessionFiles,
 	bucketAgents, bucketIdx, bucketByCreated, bucketByTS, bucketCounts, bucketRollups, bucketTimeline,
+	bucketDict,
 }
 
 // Index fields: the first byte of idx and counts keys.

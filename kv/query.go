@@ -41,89 +41,66 @@ type EventFilter struct {
 	Offset int
 }
 
-type cond struct {
-	field byte
-	value string
-}
-
-func (f *EventFilter) conds() []cond {
-	var cs []cond
-	for _, c := range []cond{
-		{fieldSession, f.SessionID}, {fieldAgent, f.AgentType}, {fieldEventType, f.EventType},
-		{fieldTool, f.ToolName}, {fieldModel, f.Model}, {fieldBranch, f.Branch}, {fieldSource, f.Source},
-	} {
-		if c.value != "" {
-			cs = append(cs, c)
-		}
-	}
-	return cs
-}
-
-func (c cond) match(r *eventRow) bool {
-	switch c.field {
-	case fieldSession:
-		return r.SessionID == c.value
-	case fieldAgent:
-		return r.AgentType == c.value
-	case fieldEventType:
-		return r.EventType == c.value
-	case fieldTool:
-		return deref(r.ToolName) == c.value
-	case fieldModel:
-		return deref(r.Model) == c.value
-	case fieldBranch:
-		return deref(r.Branch) == c.value
-	case fieldSource:
-		return r.Source == c.value
-	}
-	return false
-}
-
 // scanChunk bounds the keys one read transaction walks, so a long listing never holds a
 // transaction open while the response is written (a held reader stalls file growth).
 const scanChunk = 4096
 
 // Events calls emit with the JSON of each matching event, newest first (created_at desc, id
 // desc), within the filter's offset and limit, and returns the number of all matching events.
+//
+// It walks the session's index when the filter names a session, else the time index, and checks
+// the other conditions on the dictionary ids stored with each key. The total is read from a
+// counter when one answers it; otherwise the walk goes on past the page to count.
 func (s *Store) Events(f EventFilter, emit func(row []byte) error) (int64, error) {
 	if f.Never {
 		return 0, nil
 	}
-	cs := f.conds()
-	lo, hi := f.bounds()
-
-	// Walk the index of the most selective condition; check the others on the row.
+	type cond struct {
+		i  int
+		id uint32
+	}
+	var conds []cond
+	known := int64(-1) // the total when a counter gives it
+	s.mu.RLock()
+	for i, v := range [...]string{f.AgentType, f.EventType, f.ToolName, f.Model, f.Branch, f.Source} {
+		if v == "" {
+			continue
+		}
+		id := s.dict.lookup(tupleFields[i], v)
+		if id == 0 {
+			s.mu.RUnlock()
+			return 0, nil // a value no event has
+		}
+		conds = append(conds, cond{i, id})
+	}
 	var prefix []byte
-	known := int64(-1) // the total when it is known without counting
-	var err error
-	if len(cs) == 0 {
-		if f.open() {
-			known = s.EventsStored()
-		}
-	} else {
-		best := -1
-		var bestN int64
-		err = s.db.View(func(tx *bolt.Tx) error {
-			for i, c := range cs {
-				n := s.valueCount(tx, c)
-				if best < 0 || n < bestN {
-					best, bestN = i, n
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return 0, err
-		}
-		if bestN == 0 {
+	if f.SessionID != "" {
+		rec, ok := s.sessions[f.SessionID]
+		if !ok {
+			s.mu.RUnlock()
 			return 0, nil
 		}
-		if len(cs) == 1 && f.open() {
-			known = bestN
+		prefix = idxPrefix(fieldSession, keyPartStr(f.SessionID))
+		if len(conds) == 0 && f.open() {
+			known = rec.EventCount
 		}
-		prefix = idxPrefix(cs[best].field, keyPartStr(cs[best].value))
-		cs = slices.Delete(cs, best, best+1)
 	}
+	s.mu.RUnlock()
+	if f.SessionID == "" && f.open() {
+		switch len(conds) {
+		case 0:
+			known = s.EventsStored()
+		case 1:
+			field, value := tupleFields[conds[0].i], [...]string{f.AgentType, f.EventType, f.ToolName, f.Model, f.Branch, f.Source}[conds[0].i]
+			if err := s.db.View(func(tx *bolt.Tx) error {
+				known = readCount(tx.Bucket(bucketCounts).Get(countKey(field, keyPartStr(value))))
+				return nil
+			}); err != nil {
+				return 0, err
+			}
+		}
+	}
+	lo, hi := f.bounds()
 	end := int64(-1)
 	if f.Limit >= 0 {
 		end = int64(f.Offset) + int64(f.Limit)
@@ -134,55 +111,54 @@ func (s *Store) Events(f EventFilter, emit func(row []byte) error) (int64, error
 	for {
 		var rows [][]byte
 		done := false
-		err = s.db.View(func(tx *bolt.Tx) error {
+		err := s.db.View(func(tx *bolt.Tx) error {
 			bucket := tx.Bucket(bucketByCreated)
 			if prefix != nil {
 				bucket = tx.Bucket(bucketIdx)
 			}
 			events := tx.Bucket(bucketEvents)
 			c := bucket.Cursor()
-			var k []byte
+			var k, v []byte
 			if resume == nil {
-				k = seekBefore(c, append(slices.Clip(prefix), u64(uint64(hi)+1)...))
-			} else if k, _ = c.Seek(resume); !bytes.Equal(k, resume) {
-				k = seekBefore(c, resume) // resume was removed meanwhile
+				k, v = seekBefore(c, append(slices.Clip(prefix), u64(uint64(hi)+1)...))
+			} else if k, v = c.Seek(resume); !bytes.Equal(k, resume) {
+				k, v = seekBefore(c, resume) // resume was removed meanwhile
 			}
+		walk:
 			for n := 0; ; n++ {
+				if n > 0 {
+					k, v = c.Prev()
+				}
 				if k == nil || !bytes.HasPrefix(k, prefix) || len(k) != len(prefix)+16 {
 					done = true
 					return nil
 				}
-				sec := int64(binary.BigEndian.Uint64(k[len(prefix):]))
-				if sec < lo {
+				if int64(binary.BigEndian.Uint64(k[len(prefix):])) < lo {
 					done = true
 					return nil
 				}
 				if n == scanChunk {
-					resume = slices.Clone(k) // handled by the next chunk
+					resume = slices.Clone(k)
 					return nil
 				}
-				seq := k[len(prefix)+8:]
-				var body []byte
-				if len(cs) > 0 {
-					body = events.Get(seq)
-					var r eventRow
-					if body == nil || json.Unmarshal(body, &r) != nil || !matchAll(cs, &r) {
-						k, _ = c.Prev()
-						continue
+				if len(conds) > 0 {
+					t := decodeTuple(v)
+					for _, c := range conds {
+						if t[c.i] != c.id {
+							continue walk
+						}
 					}
 				}
 				if total >= int64(f.Offset) && (end < 0 || total < end) {
-					if body == nil {
-						body = events.Get(seq)
+					if body := events.Get(k[len(prefix)+8:]); body != nil {
+						rows = append(rows, slices.Clone(body))
 					}
-					rows = append(rows, slices.Clone(body))
 				}
 				total++
 				if known >= 0 && end >= 0 && total >= end {
 					done = true
 					return nil
 				}
-				k, _ = c.Prev()
 			}
 		})
 		if err != nil {
@@ -204,38 +180,11 @@ func (s *Store) Events(f EventFilter, emit func(row []byte) error) (int64, error
 }
 
 // seekBefore positions c on the last key < key and returns it.
-func seekBefore(c *bolt.Cursor, key []byte) []byte {
-	k, _ := c.Seek(key)
-	if k == nil {
-		k, _ = c.Last()
-		return k
+func seekBefore(c *bolt.Cursor, key []byte) ([]byte, []byte) {
+	if k, _ := c.Seek(key); k == nil {
+		return c.Last()
 	}
-	k, _ = c.Prev()
-	return k
-}
-
-func matchAll(cs []cond, r *eventRow) bool {
-	for _, c := range cs {
-		if !c.match(r) {
-			return false
-		}
-	}
-	return true
-}
-
-func (s *Store) valueCount(tx *bolt.Tx, c cond) int64 {
-	if c.field == fieldSession {
-		s.mu.RLock()
-		defer s.mu.RUnlock()
-		if rec, ok := s.sessions[c.value]; ok {
-			return rec.EventCount
-		}
-		return 0
-	}
-	if v := tx.Bucket(bucketCounts).Get(countKey(c.field, keyPartStr(c.value))); len(v) == 8 {
-		return int64(binary.BigEndian.Uint64(v))
-	}
-	return 0
+	return c.Prev()
 }
 
 // Session returns one session's row, or ErrNotFound.

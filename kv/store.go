@@ -58,8 +58,9 @@ type Store struct {
 	closeMu sync.RWMutex // held for reading while submitting, for writing by Close
 	closed  bool
 
-	mu       sync.RWMutex // guards sessions
+	mu       sync.RWMutex // guards sessions and dict
 	sessions map[string]*sessionRec
+	dict     *dictionary
 	touched  uint64 // last sessionRec.Touched given out (writer only)
 
 	agentSeen map[string]int64 // agent type → last_seen_at written (writer only)
@@ -112,6 +113,7 @@ func Open(opts Options) (*Store, error) {
 		closing:  make(chan struct{}),
 		stopped:  make(chan struct{}),
 		sessions: make(map[string]*sessionRec),
+		dict:     newDictionary(),
 
 		agentSeen: make(map[string]int64),
 	}
@@ -132,6 +134,9 @@ func (s *Store) load(tx *bolt.Tx) error {
 	s.dbUUID = string(tx.Bucket(bucketMeta).Get(keyDBUUID))
 	if v := tx.Bucket(bucketCounts).Get(keyEventsTotal); len(v) == 8 {
 		s.eventsStored.Store(int64(binary.BigEndian.Uint64(v)))
+	}
+	if err := s.dict.load(tx); err != nil {
+		return err
 	}
 	return tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
 		rec := new(sessionRec)

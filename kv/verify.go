@@ -41,23 +41,29 @@ func (s *Store) Verify() error {
 					bad("event %d: event_id %q not indexed", seq, *r.EventID)
 				}
 			}
-			if byCreated.Get(timeSeqKey(created, seq)) == nil {
-				bad("event %d: no time key", seq)
+			var t tuple
+			for i, v := range tupleValues(&r) {
+				if v == "" {
+					continue
+				}
+				key := string(countKey(tupleFields[i], keyPartStr(v)))
+				counts[key]++
+				s.mu.RLock()
+				t[i] = s.dict.ids[key]
+				s.mu.RUnlock()
+				if t[i] == 0 {
+					bad("event %d: %c=%q has no dictionary id", seq, tupleFields[i], v)
+				}
+			}
+			want := string(t.encode())
+			if got := byCreated.Get(timeSeqKey(created, seq)); string(got) != want {
+				bad("event %d: time key tuple %x, want %x", seq, got, want)
+			}
+			if got := idx.Get(idxKey(fieldSession, keyPartStr(r.SessionID), created, seq)); string(got) != want {
+				bad("event %d: session key tuple %x, want %x", seq, got, want)
 			}
 			if r.ClientTimestamp != nil && byTS.Get(timeSeqKey(ts, seq)) == nil {
 				bad("event %d: no client time key", seq)
-			}
-			for _, f := range []cond{{fieldSession, r.SessionID}, {fieldAgent, r.AgentType}, {fieldEventType, r.EventType},
-				{fieldSource, r.Source}, {fieldTool, deref(r.ToolName)}, {fieldModel, deref(r.Model)}, {fieldBranch, deref(r.Branch)}} {
-				if f.value == "" {
-					continue
-				}
-				if idx.Get(idxKey(f.field, keyPartStr(f.value), created, seq)) == nil {
-					bad("event %d: no index key %c=%q", seq, f.field, f.value)
-				}
-				if f.field != fieldSession {
-					counts[string(countKey(f.field, keyPartStr(f.value)))]++
-				}
 			}
 			rec := sessions[r.SessionID]
 			if rec == nil {

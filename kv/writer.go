@@ -146,6 +146,12 @@ func (s *Store) commit(batch []*request) {
 	for id, rec := range w.sessions {
 		s.sessions[id] = rec
 	}
+	if w.newIDs != nil {
+		for k, id := range w.newIDs {
+			s.dict.ids[k] = id
+		}
+		s.dict.next = w.next
+	}
 	s.mu.Unlock()
 	s.eventsStored.Add(w.stored)
 	for agentType := range w.agents {
@@ -175,6 +181,8 @@ type txWriter struct {
 	counts    map[string]int64
 	committed []Committed
 	stored    int64
+	newIDs    map[string]uint32 // dictionary ids given out in this transaction
+	next      [256]uint32
 }
 
 func (w *txWriter) begin(tx *bolt.Tx) {
@@ -362,29 +370,26 @@ func (w *txWriter) insert(in *contract.Input, broadcast bool) (Outcome, error) {
 	return Outcome{ID: int64(seq)}, nil
 }
 
-// index writes the per-field index keys, time keys, counters and rollups of one event.
+// index writes the index and time keys, counters and rollups of one event.
 func (w *txWriter) index(r *eventRow, created, ts int64, seq uint64) error {
-	fields := [...]struct {
-		f byte
-		v string
-	}{
-		{fieldSession, r.SessionID}, {fieldAgent, r.AgentType}, {fieldEventType, r.EventType},
-		{fieldSource, r.Source}, {fieldTool, deref(r.ToolName)}, {fieldModel, deref(r.Model)},
-		{fieldBranch, deref(r.Branch)},
-	}
-	for _, f := range fields {
-		if f.v == "" {
+	var t tuple
+	for i, v := range tupleValues(r) {
+		if v == "" {
 			continue
 		}
-		v := keyPartStr(f.v)
-		if err := w.idx.Put(idxKey(f.f, v, created, seq), nil); err != nil {
+		key := string(countKey(tupleFields[i], keyPartStr(v)))
+		id, err := w.dictID(tupleFields[i], key)
+		if err != nil {
 			return err
 		}
-		if f.f != fieldSession {
-			w.counts[string(countKey(f.f, v))]++
-		}
+		t[i] = id
+		w.counts[key]++
 	}
-	if err := w.byCreated.Put(timeSeqKey(created, seq), nil); err != nil {
+	val := t.encode()
+	if err := w.idx.Put(idxKey(fieldSession, keyPartStr(r.SessionID), created, seq), val); err != nil {
+		return err
+	}
+	if err := w.byCreated.Put(timeSeqKey(created, seq), val); err != nil {
 		return err
 	}
 	// Without a client timestamp the timeline's time is created_at, which by_created has.
@@ -401,6 +406,28 @@ func (w *txWriter) index(r *eventRow, created, ts int64, seq uint64) error {
 	}
 	w.addRollup(w.timeline, timelineKey(uint64(ts/3600), r.AgentType), &a)
 	return nil
+}
+
+// dictID returns the dictionary id of a value (key is countKey(field, value)), giving it the
+// field's next id the first time it is seen.
+func (w *txWriter) dictID(field byte, key string) (uint32, error) {
+	if id, ok := w.newIDs[key]; ok {
+		return id, nil
+	}
+	// Only the writer changes the dictionary, so it may read it without the lock.
+	if id, ok := w.s.dict.ids[key]; ok {
+		return id, nil
+	}
+	if w.newIDs == nil {
+		w.newIDs, w.next = map[string]uint32{}, w.s.dict.next
+	}
+	w.next[field]++
+	id := w.next[field]
+	if err := w.tx.Bucket(bucketDict).Put([]byte(key), binary.AppendUvarint(nil, uint64(id))); err != nil {
+		return 0, err
+	}
+	w.newIDs[key] = id
+	return id, nil
 }
 
 func (w *txWriter) addRollup(m map[string]*agg, key string, a *agg) {

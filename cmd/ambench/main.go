@@ -3,7 +3,8 @@
 // resident memory and SSE delivery.
 //
 // Workloads: the upstream batch workload (20,000 events in batches of 50 from 40 concurrent
-// clients while 3 SSE clients listen) and single-event posts from concurrent clients.
+// clients while 3 SSE clients listen) and single-event posts from concurrent clients. Each client
+// stands for one agent: its events belong to one session of its own.
 package main
 
 import (
@@ -97,7 +98,7 @@ func run(bin string, events, batch, clients, sseClients, singles, singleClients 
 	batchRes, err := load(hc, base+"/api/events/batch", events/batch, clients, func(i int) []byte {
 		items := make([]json.RawMessage, batch)
 		for j := range items {
-			items[j] = eventJSON(fmt.Sprintf("b-%d-%d", i, j), i%97)
+			items[j] = eventJSON(fmt.Sprintf("b-%d-%d", i, j), i%clients)
 		}
 		b, _ := json.Marshal(map[string]any{"events": items})
 		return b
@@ -121,7 +122,7 @@ func run(bin string, events, batch, clients, sseClients, singles, singleClients 
 	cancel()
 
 	singleRes, err := load(hc, base+"/api/events", singles, singleClients, func(i int) []byte {
-		return eventJSON(fmt.Sprintf("s-%d", i), i%101)
+		return eventJSON(fmt.Sprintf("s-%d", i), clients+i%singleClients)
 	}, http.StatusCreated)
 	if err != nil {
 		return err
