@@ -53,12 +53,8 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request, _ httprouter.
 		s.fail(w, r, err)
 		return
 	}
-	var body struct {
-		Events json.RawMessage `json:"events"`
-	}
-	var items []json.RawMessage
-	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &body) != nil ||
-		len(body.Events) == 0 || body.Events[0] != '[' || json.Unmarshal(body.Events, &items) != nil {
+	items, ok := contract.BatchEvents(raw)
+	if !ok {
 		writeError(w, http.StatusBadRequest, "Expected { events: [...] }")
 		return
 	}

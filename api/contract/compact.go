@@ -259,6 +259,10 @@ func (c *compactor) str() bool {
 	start := i
 	for i < len(b) {
 		ch := b[i]
+		if ch < utf8.RuneSelf && plain[ch] {
+			i = plainRun(b, i+1, true)
+			continue
+		}
 		if ch >= utf8.RuneSelf {
 			r, n := utf8.DecodeRune(b[i:])
 			if r == utf8.RuneError && n == 1 {

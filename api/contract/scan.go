@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"encoding/binary"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -58,11 +59,52 @@ func hex4(b []byte) rune {
 	return hexVal(b[0])<<12 | hexVal(b[1])<<8 | hexVal(b[2])<<4 | hexVal(b[3])
 }
 
+// plain[c] is true for the bytes a string holds as they are: not '"', '\\' or a control character.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// special reports whether any of the 8 bytes in x is a control character, '"' or '\\' (and, with
+// ascii, ≥ 0x80), eight bytes at a time: the bit tricks of "Bit Twiddling Hacks" (haszero, hasless).
+func special(x uint64, ascii bool) bool {
+	q, bs := x^(ones*'"'), x^(ones*'\\')
+	m := (x-ones*0x20)&^x | (q-ones)&^q | (bs-ones)&^bs
+	if ascii {
+		m |= x
+	}
+	return m&highs != 0
+}
+
+// plainRun returns the index of the first byte from i on that plain does not accept (or, with
+// ascii, that is ≥ 0x80), or len(b).
+func plainRun(b []byte, i int, ascii bool) int {
+	for ; i+8 <= len(b); i += 8 {
+		if special(binary.LittleEndian.Uint64(b[i:]), ascii) {
+			break
+		}
+	}
+	for ; i < len(b) && plain[b[i]] && (!ascii || b[i] < utf8.RuneSelf); i++ {
+	}
+	return i
+}
+
 // str skips the string at s.i (a '"'); esc reports whether it holds a backslash.
 func (s *scanner) str() (esc, ok bool) {
 	b, i := s.b, s.i+1
 	for i < len(b) {
 		c := b[i]
+		if plain[c] {
+			i = plainRun(b, i+1, false)
+			continue
+		}
 		switch {
 		case c == '"':
 			s.i = i + 1

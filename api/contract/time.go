@@ -26,8 +26,10 @@ func FormatClientTime(t time.Time) string { return t.UTC().Format(ClientTimeLayo
 // Surrounding JavaScript white space is ignored. Fields must be in range (24:00:00 is accepted as the
 // next midnight, as JavaScript's Date does). Anything else, e.g. "not-a-date" or "12345", returns
 // false. Callers cut the result to milliseconds (client_timestamp) or seconds (since/until).
-func ParseTime(s string) (time.Time, bool) {
-	b := trimJS([]byte(s))
+func ParseTime(s string) (time.Time, bool) { return parseTime([]byte(s)) }
+
+func parseTime(b []byte) (time.Time, bool) {
+	b = trimJS(b)
 	if len(b) < 10 {
 		return time.Time{}, false
 	}

@@ -139,7 +139,7 @@ func ParseEvent(raw json.RawMessage, maxPayloadBytes int) (Input, []FieldError) 
 		if v[0] != '"' {
 			fail(fStatus, msgOptString)
 		} else {
-			switch s := string(stringText(v[1 : len(v)-1])); s { // not trimmed
+			switch s := intern(stringText(v[1 : len(v)-1])); s { // not trimmed
 			case StatusSuccess, StatusError, StatusTimeout:
 				in.Status = s
 			default:
@@ -201,7 +201,7 @@ func ParseEvent(raw json.RawMessage, maxPayloadBytes int) (Input, []FieldError) 
 	if v := vals[fClientTimestamp]; present(v) {
 		if v[0] != '"' {
 			fail(fClientTimestamp, msgTimeType)
-		} else if t, ok := ParseTime(string(stringText(v[1 : len(v)-1]))); !ok {
+		} else if t, ok := parseTime(stringText(v[1 : len(v)-1])); !ok {
 			fail(fClientTimestamp, msgTimeInvalid)
 		} else {
 			in.ClientTime = t.Truncate(time.Millisecond)
@@ -303,8 +303,68 @@ func stringValue(v []byte) (string, bool) {
 	if v == nil || v[0] != '"' {
 		return "", false
 	}
-	t := trimJS(stringText(v[1 : len(v)-1]))
-	return string(t), true
+	return intern(trimJS(stringText(v[1 : len(v)-1]))), true
+}
+
+// intern returns b as a string, without allocating for the values most events carry.
+func intern(b []byte) string {
+	switch string(b) {
+	case "":
+		return ""
+	case "tool_use":
+		return "tool_use"
+	case "session_start":
+		return "session_start"
+	case "session_end":
+		return "session_end"
+	case "error":
+		return "error"
+	case "llm_request":
+		return "llm_request"
+	case "llm_response":
+		return "llm_response"
+	case "response":
+		return "response"
+	case "file_change":
+		return "file_change"
+	case "git_commit":
+		return "git_commit"
+	case "plan_step":
+		return "plan_step"
+	case "user_prompt":
+		return "user_prompt"
+	case "success":
+		return "success"
+	case "timeout":
+		return "timeout"
+	case "api":
+		return "api"
+	case "hook":
+		return "hook"
+	case "otel":
+		return "otel"
+	case "import":
+		return "import"
+	case "claude_code":
+		return "claude_code"
+	case "codex":
+		return "codex"
+	case "main":
+		return "main"
+	case "Bash":
+		return "Bash"
+	case "Read":
+		return "Read"
+	case "Edit":
+		return "Edit"
+	case "Write":
+		return "Write"
+	case "Grep":
+		return "Grep"
+	case "Glob":
+		return "Glob"
+	}
+	return string(b)
 }
 
 // optString is stringValue for an optional field: absent and null are "", true.
