@@ -77,6 +77,7 @@ func (s *Store) submit(ctx context.Context, r *request) (response, error) {
 
 func (s *Store) writer() {
 	defer close(s.stopped)
+	last, prev := 0, 0 // requests in the last two commits
 	for {
 		var first *request
 		select {
@@ -92,17 +93,37 @@ func (s *Store) writer() {
 				}
 			}
 		}
+		// Concurrent clients that were just answered come back within a round trip; when the
+		// last commit was shared, wait a moment for them, so the groups grow to the number of
+		// clients instead of alternating between two halves of them.
 		batch, n := []*request{first}, len(first.inputs)
+		target := last + prev
+		var timer *time.Timer
 	gather:
 		for n < s.opts.MaxBatch {
+			var r *request
 			select {
-			case r := <-s.reqs:
-				batch = append(batch, r)
-				n += len(r.inputs)
+			case r = <-s.reqs:
 			default:
-				break gather
+				if last <= 1 || len(batch) >= target {
+					break gather
+				}
+				if timer == nil {
+					timer = time.NewTimer(gatherWait)
+				}
+				select {
+				case r = <-s.reqs:
+				case <-timer.C:
+					break gather
+				}
 			}
+			batch = append(batch, r)
+			n += len(r.inputs)
 		}
+		if timer != nil {
+			timer.Stop()
+		}
+		prev, last = last, len(batch)
 		s.commit(batch)
 	}
 }
@@ -438,6 +459,8 @@ func (w *txWriter) addRollup(m map[string]*agg, key string, a *agg) {
 	c := *a
 	m[key] = &c
 }
+
+const gatherWait = 500 * time.Microsecond
 
 // agentSeenResolution is how stale (seconds) a stored agent last_seen_at may get.
 const agentSeenResolution = 60
