@@ -21,7 +21,7 @@ test:
 # percentiles, RSS and SSE delivery; then the query benchmarks over 1M stored events.
 bench: build
 	$(GO) run ./cmd/ambench -bin $(BIN)
-	$(GO) test -run '^$$' -bench 'Query1M' -benchtime 200x -timeout 30m ./kv
+	$(GO) test -run '^$$' -bench 'Query1M' -benchtime 100x -timeout 30m ./api
 
 lint:
 	$(GO) vet ./...

@@ -103,6 +103,7 @@ func countKey(field byte, value string) []byte {
 }
 
 func rollupKey(hour uint64, dim byte, agent, value string) string {
+	agent = keyPartStr(agent)
 	k := make([]byte, 0, 8+1+len(agent)+1+len(value))
 	k = binary.BigEndian.AppendUint64(k, hour)
 	k = append(k, dim)
@@ -128,6 +129,7 @@ func parseRollupKey(k []byte) (hour uint64, dim byte, agent, value string, ok bo
 }
 
 func timelineKey(hour uint64, agent string) string {
+	agent = keyPartStr(agent)
 	k := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(agent)), hour)
 	return string(append(k, agent...))
 }

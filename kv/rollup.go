@@ -84,12 +84,16 @@ func eventAgg(r *eventRow) agg {
 		a.DurSum, a.DurN = *r.DurationMS, 1
 	}
 	if r.CostUSD != nil {
-		a.Cost = *r.CostUSD
-		if *r.CostUSD > 0 {
-			a.PaidEvents, a.PaidTokensIn, a.PaidTokensOut = 1, r.TokensIn, r.TokensOut
-		}
+		a.setCost(*r.CostUSD)
 	}
 	return a
+}
+
+func (a *agg) setCost(c float64) {
+	a.Cost = c
+	if c > 0 {
+		a.PaidEvents, a.PaidTokensIn, a.PaidTokensOut = 1, a.TokensIn, a.TokensOut
+	}
 }
 
 // dimValue is one (dimension, value) pair an event is rolled up under.
@@ -98,15 +102,128 @@ type dimValue struct {
 	value string
 }
 
-// eventDims lists the rollup dimensions of an event.
-func eventDims(r *eventRow) []dimValue {
+// brief is what the rollups need of one event. It is stored as the value of the event's time
+// keys, so the partial hour of a "since" query is summed without reading any event.
+type brief struct {
+	ids        tuple // dictionary ids of the filterable fields (first, so decodeTuple reads it)
+	agent      string
+	tool       string
+	model      string
+	session    string
+	clientTime bool // the event has a client_timestamp
+	agg        agg
+}
+
+func briefOf(r *eventRow, ids tuple) brief {
+	return brief{ids: ids, agent: r.AgentType, tool: deref(r.ToolName), model: deref(r.Model),
+		session: r.SessionID, clientTime: r.ClientTimestamp != nil, agg: eventAgg(r)}
+}
+
+// dims lists the rollup dimensions of the event.
+func (b *brief) dims() []dimValue {
 	d := make([]dimValue, 0, 4)
-	d = append(d, dimValue{dimAll, ""}, dimValue{dimSession, r.SessionID})
-	if r.ToolName != nil {
-		d = append(d, dimValue{dimTool, *r.ToolName})
+	d = append(d, dimValue{dimAll, ""}, dimValue{dimSession, keyPartStr(b.session)})
+	if b.tool != "" {
+		d = append(d, dimValue{dimTool, keyPartStr(b.tool)})
 	}
-	if r.Model != nil {
-		d = append(d, dimValue{dimModel, *r.Model})
+	if b.model != "" {
+		d = append(d, dimValue{dimModel, keyPartStr(b.model)})
 	}
 	return d
+}
+
+const (
+	briefError = 1 << iota
+	briefDuration
+	briefCost
+	briefClientTime
+)
+
+// encode writes ids, flags, tokens, then duration and cost when present, then the session id.
+func (b *brief) encode() []byte {
+	out := make([]byte, 0, 40+len(b.session))
+	for _, id := range b.ids {
+		out = binary.AppendUvarint(out, uint64(id))
+	}
+	var flags byte
+	if b.agg.Errors > 0 {
+		flags |= briefError
+	}
+	if b.agg.DurN > 0 {
+		flags |= briefDuration
+	}
+	if b.agg.Cost != 0 || b.agg.PaidEvents > 0 {
+		flags |= briefCost
+	}
+	if b.clientTime {
+		flags |= briefClientTime
+	}
+	out = append(out, flags)
+	for _, v := range []int64{b.agg.TokensIn, b.agg.TokensOut, b.agg.CacheRead, b.agg.CacheWrite} {
+		out = binary.AppendUvarint(out, uint64(v))
+	}
+	if flags&briefDuration != 0 {
+		out = binary.AppendUvarint(out, uint64(b.agg.DurSum))
+	}
+	if flags&briefCost != 0 {
+		out = binary.BigEndian.AppendUint64(out, math.Float64bits(b.agg.Cost))
+	}
+	return append(out, b.session...)
+}
+
+// decodeBrief reads an encoded brief; name resolves dictionary ids. ok is false for a value this
+// code did not write.
+func decodeBrief(v []byte, name func(field byte, id uint32) string) (b brief, ok bool) {
+	next := func() (uint64, bool) {
+		x, n := binary.Uvarint(v)
+		if n <= 0 {
+			return 0, false
+		}
+		v = v[n:]
+		return x, true
+	}
+	for i := range b.ids {
+		x, ok := next()
+		if !ok {
+			return b, false
+		}
+		b.ids[i] = uint32(x)
+	}
+	if len(v) == 0 {
+		return b, false
+	}
+	flags := v[0]
+	v = v[1:]
+	var nums [4]uint64
+	for i := range nums {
+		x, ok := next()
+		if !ok {
+			return b, false
+		}
+		nums[i] = x
+	}
+	b.agg = agg{Events: 1, TokensIn: int64(nums[0]), TokensOut: int64(nums[1]), CacheRead: int64(nums[2]), CacheWrite: int64(nums[3])}
+	if flags&briefError != 0 {
+		b.agg.Errors = 1
+	}
+	if flags&briefDuration != 0 {
+		x, ok := next()
+		if !ok {
+			return b, false
+		}
+		b.agg.DurSum, b.agg.DurN = int64(x), 1
+	}
+	if flags&briefCost != 0 {
+		if len(v) < 8 {
+			return b, false
+		}
+		b.agg.setCost(math.Float64frombits(binary.BigEndian.Uint64(v)))
+		v = v[8:]
+	}
+	b.clientTime = flags&briefClientTime != 0
+	b.session = string(v)
+	b.agent = name(fieldAgent, b.ids[0])
+	b.tool = name(fieldTool, b.ids[2])
+	b.model = name(fieldModel, b.ids[3])
+	return b, true
 }

@@ -3,7 +3,6 @@ package kv
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"math"
 	"sort"
 	"strings"
@@ -20,7 +19,8 @@ type rollupFn func(dim byte, agent, value string, a *agg)
 // rollupRange calls fn for the aggregates of events created at or after since (nil: all time)
 // whose agent type is agent ("" : any). Whole hours come from the hourly rollups; the hour since
 // cuts into is summed from its events, so the answer is exact and never scans more than one hour.
-func rollupRange(tx *bolt.Tx, since *time.Time, agent string, fn rollupFn) {
+func (s *Store) rollupRange(tx *bolt.Tx, since *time.Time, agent string, fn rollupFn) {
+	agent = keyPartStr(agent) // as in keys and the dictionary
 	c := tx.Bucket(bucketRollups).Cursor()
 	visit := func(k, v []byte) bool {
 		hour, dim, a, value, ok := parseRollupKey(k)
@@ -43,30 +43,30 @@ func rollupRange(tx *bolt.Tx, since *time.Time, agent string, fn rollupFn) {
 	}
 	lo := max(since.Unix(), 0)
 	fullFrom := (lo + 3599) / 3600
-	eachEvent(tx, bucketByCreated, lo, fullFrom*3600, func(r *eventRow) {
-		if agent != "" && r.AgentType != agent {
+	s.eachBrief(tx, bucketByCreated, lo, fullFrom*3600, func(b *brief) {
+		if agent != "" && b.agent != agent {
 			return
 		}
-		g := eventAgg(r)
-		for _, d := range eventDims(r) {
-			fn(d.dim, r.AgentType, d.value, &g)
+		for _, d := range b.dims() {
+			fn(d.dim, b.agent, d.value, &b.agg)
 		}
 	})
 	for k, v := c.Seek(u64(uint64(fullFrom))); k != nil && visit(k, v); k, v = c.Next() {
 	}
 }
 
-// eachEvent calls fn for the events whose time key in bucket (by_created or by_ts) is in [lo, hi).
-func eachEvent(tx *bolt.Tx, bucket []byte, lo, hi int64, fn func(r *eventRow)) {
-	events := tx.Bucket(bucketEvents)
+// eachBrief calls fn for the events whose time key in bucket (by_created or by_ts) is in
+// [lo, hi), from the briefs stored with the keys.
+func (s *Store) eachBrief(tx *bolt.Tx, bucket []byte, lo, hi int64, fn func(b *brief)) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	c := tx.Bucket(bucket).Cursor()
-	for k, _ := c.Seek(u64(uint64(lo))); k != nil && len(k) == 16; k, _ = c.Next() {
+	for k, v := c.Seek(u64(uint64(lo))); k != nil && len(k) == 16; k, v = c.Next() {
 		if int64(binary.BigEndian.Uint64(k)) >= hi {
 			return
 		}
-		var r eventRow
-		if body := events.Get(k[8:]); body != nil && json.Unmarshal(body, &r) == nil {
-			fn(&r)
+		if b, ok := decodeBrief(v, s.dict.name); ok {
+			fn(&b)
 		}
 	}
 }
@@ -89,7 +89,7 @@ func (s *Store) Stats(f StatsFilter) (contract.Stats, error) {
 	}
 	if !f.Never {
 		err := s.db.View(func(tx *bolt.Tx) error {
-			rollupRange(tx, f.Since, f.AgentType, func(dim byte, agent, value string, a *agg) {
+			s.rollupRange(tx, f.Since, f.AgentType, func(dim byte, agent, value string, a *agg) {
 				switch dim {
 				case dimAll:
 					st.TotalEvents += a.Events
@@ -173,7 +173,7 @@ func (s *Store) Tools(f StatsFilter) ([]contract.ToolStats, error) {
 	sums := map[string]*agg{}
 	byAgent := map[string]map[string]int64{}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		rollupRange(tx, f.Since, f.AgentType, func(dim byte, agent, value string, a *agg) {
+		s.rollupRange(tx, f.Since, f.AgentType, func(dim byte, agent, value string, a *agg) {
 			if dim != dimTool {
 				return
 			}
@@ -236,13 +236,13 @@ func (s *Store) Cost(f StatsFilter) (contract.Cost, error) {
 		m[k].add(a)
 	}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		timelineRange(tx, f.Since, f.AgentType, func(hour int64, a *agg) {
+		s.timelineRange(tx, f.Since, f.AgentType, func(hour int64, a *agg) {
 			if hours[hour] == nil {
 				hours[hour] = &agg{}
 			}
 			hours[hour].add(a)
 		})
-		rollupRange(tx, f.Since, f.AgentType, func(dim byte, agent, value string, a *agg) {
+		s.rollupRange(tx, f.Since, f.AgentType, func(dim byte, agent, value string, a *agg) {
 			switch dim {
 			case dimSession:
 				addTo(sessions, value, a)
@@ -317,23 +317,22 @@ func (s *Store) Cost(f StatsFilter) (contract.Cost, error) {
 }
 
 // timelineRange is rollupRange for the cost timeline, whose time is client-or-created.
-func timelineRange(tx *bolt.Tx, since *time.Time, agent string, fn func(hour int64, a *agg)) {
+func (s *Store) timelineRange(tx *bolt.Tx, since *time.Time, agent string, fn func(hour int64, a *agg)) {
+	agent = keyPartStr(agent)
 	c := tx.Bucket(bucketTimeline).Cursor()
 	from := int64(0)
 	if since != nil {
 		lo := max(since.Unix(), 0)
 		from = (lo + 3599) / 3600
-		partial := func(withClientTime bool) func(r *eventRow) {
-			return func(r *eventRow) {
-				if (r.ClientTimestamp != nil) != withClientTime || agent != "" && r.AgentType != agent {
-					return
+		partial := func(withClientTime bool) func(b *brief) {
+			return func(b *brief) {
+				if b.clientTime == withClientTime && (agent == "" || b.agent == agent) {
+					fn(from-1, &b.agg)
 				}
-				g := eventAgg(r)
-				fn(from-1, &g)
 			}
 		}
-		eachEvent(tx, bucketByTS, lo, from*3600, partial(true))
-		eachEvent(tx, bucketByCreated, lo, from*3600, partial(false))
+		s.eachBrief(tx, bucketByTS, lo, from*3600, partial(true))
+		s.eachBrief(tx, bucketByCreated, lo, from*3600, partial(false))
 	}
 	for k, v := c.Seek(u64(uint64(from))); k != nil && len(k) >= 8; k, v = c.Next() {
 		if agent != "" && string(k[8:]) != agent {
@@ -349,7 +348,7 @@ func timelineRange(tx *bolt.Tx, since *time.Time, agent string, fn func(hour int
 func (s *Store) UsageSince(since time.Time) (tokens map[string]int64, cost map[string]float64, err error) {
 	tokens, cost = map[string]int64{}, map[string]float64{}
 	err = s.db.View(func(tx *bolt.Tx) error {
-		rollupRange(tx, &since, "", func(dim byte, agent, _ string, a *agg) {
+		s.rollupRange(tx, &since, "", func(dim byte, agent, _ string, a *agg) {
 			if dim == dimAll {
 				tokens[agent] += a.TokensIn + a.TokensOut
 				cost[agent] += a.Cost

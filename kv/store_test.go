@@ -275,25 +275,38 @@ func TestStatsSinceCutsAnHour(t *testing.T) {
 	ingest(t, s, b)
 	c.Set(time.Date(2026, 2, 18, 12, 5, 0, 0, time.UTC))
 	ingest(t, s, b)
+	// The timeline's time is the client's: 10:40 lands in the 10:00 bucket, inside the bound;
+	// 10:20 is before it.
+	late := ev("s2", "codex", "llm_response")
+	late.TokensOut, late.ClientTime = 7, time.Date(2026, 2, 18, 10, 40, 0, 0, time.UTC)
+	early := late
+	early.ClientTime = time.Date(2026, 2, 18, 10, 20, 0, 0, time.UTC)
+	ingest(t, s, late, early)
 
 	since := time.Date(2026, 2, 18, 10, 30, 0, 0, time.UTC)
 	st, err := s.Stats(StatsFilter{Since: &since})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.TotalEvents != 2 || st.TotalTokensIn != 20 || st.TotalCostUSD != 0.5 || st.ToolBreakdown["Read"] != 0 {
+	if st.TotalEvents != 4 || st.TotalTokensIn != 20 || st.TotalCostUSD != 0.5 || st.ToolBreakdown["Read"] != 0 ||
+		st.ToolBreakdown["Bash"] != 2 || st.AgentBreakdown["codex"] != 2 {
 		t.Errorf("since 10:30: %+v", st)
 	}
 	all, _ := s.Stats(StatsFilter{})
-	if all.TotalEvents != 3 || all.TotalTokensIn != 120 {
+	if all.TotalEvents != 5 || all.TotalTokensIn != 120 {
 		t.Errorf("all time: %+v", all)
 	}
 	cst, err := s.Cost(StatsFilter{Since: &since, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cst.Timeline) != 2 || cst.Timeline[0].Bucket != "2026-02-18T10:00:00Z" || cst.Timeline[0].EventCount != 1 {
+	if len(cst.Timeline) != 2 || cst.Timeline[0].Bucket != "2026-02-18T10:00:00Z" || cst.Timeline[0].EventCount != 2 ||
+		cst.Timeline[0].TokensOut != 7 || cst.Timeline[1].EventCount != 1 {
 		t.Errorf("timeline: %+v", cst.Timeline)
+	}
+	codex, err := s.Cost(StatsFilter{Since: &since, AgentType: "codex"})
+	if err != nil || len(codex.Timeline) != 1 || codex.Timeline[0].EventCount != 1 {
+		t.Errorf("codex timeline: %+v %v", codex.Timeline, err)
 	}
 }
 
@@ -363,5 +376,28 @@ func TestClosedStoreRefusesWrites(t *testing.T) {
 	s.Close()
 	if _, err := s.Ingest(context.Background(), []contract.Input{ev("s", "a", "error")}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("ingest after close: %v", err)
+	}
+}
+
+func TestBriefRoundTrip(t *testing.T) {
+	d, c := int64(87), 0.25
+	tool, model := "Bash", "o3"
+	ts := "2026-02-18T10:00:00.000Z"
+	for _, r := range []eventRow{
+		{SessionID: "s1", AgentType: "codex", Status: "error", ToolName: &tool, Model: &model, TokensIn: 300,
+			TokensOut: 1 << 40, CacheReadTokens: 5, DurationMS: &d, CostUSD: &c, ClientTimestamp: &ts},
+		{SessionID: "", AgentType: "x", Status: "success"},
+		{SessionID: "s", AgentType: "x", Status: "timeout", CostUSD: new(float64)},
+	} {
+		ids := tuple{1, 2, 3, 4, 0, 6}
+		want := briefOf(&r, ids)
+		names := map[byte]string{fieldAgent: r.AgentType, fieldTool: deref(r.ToolName), fieldModel: deref(r.Model)}
+		got, ok := decodeBrief(want.encode(), func(f byte, id uint32) string { return names[f] })
+		if !ok || got != want {
+			t.Errorf("round trip:\n got %+v\nwant %+v", got, want)
+		}
+		if decodeTuple(want.encode()) != ids {
+			t.Error("a brief must start with its tuple")
+		}
 	}
 }

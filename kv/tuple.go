@@ -43,11 +43,33 @@ func tupleValues(r *eventRow) [len(tupleFields)]string {
 // dictionary maps each field's values to small ids, persisted in the dict bucket
 // (field, value → uvarint id). Ids are per field and start at 1.
 type dictionary struct {
-	ids  map[string]uint32 // countKey(field, value) → id
-	next [256]uint32       // per field: the last id given out
+	ids   map[string]uint32 // countKey(field, value) → id
+	next  [256]uint32       // per field: the last id given out
+	names [256][]string     // per field: id → value (index 0 unused)
 }
 
 func newDictionary() *dictionary { return &dictionary{ids: map[string]uint32{}} }
+
+// add records an id given out.
+func (d *dictionary) add(key string, id uint32) {
+	field := key[0]
+	d.ids[key] = id
+	d.next[field] = max(d.next[field], id)
+	names := d.names[field]
+	for uint32(len(names)) <= id {
+		names = append(names, "")
+	}
+	names[id] = key[1:]
+	d.names[field] = names
+}
+
+// name returns the value of a field's id, "" for 0 or an unknown id.
+func (d *dictionary) name(field byte, id uint32) string {
+	if names := d.names[field]; id < uint32(len(names)) {
+		return names[id]
+	}
+	return ""
+}
 
 func (d *dictionary) load(tx *bolt.Tx) error {
 	return tx.Bucket(bucketDict).ForEach(func(k, v []byte) error {
@@ -55,8 +77,7 @@ func (d *dictionary) load(tx *bolt.Tx) error {
 		if n <= 0 || len(k) == 0 {
 			return fmt.Errorf("dictionary entry %q: bad id", k)
 		}
-		d.ids[string(k)] = uint32(id)
-		d.next[k[0]] = max(d.next[k[0]], uint32(id))
+		d.add(string(k), uint32(id))
 		return nil
 	})
 }

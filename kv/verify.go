@@ -55,15 +55,16 @@ func (s *Store) Verify() error {
 					bad("event %d: %c=%q has no dictionary id", seq, tupleFields[i], v)
 				}
 			}
-			want := string(t.encode())
-			if got := byCreated.Get(timeSeqKey(created, seq)); string(got) != want {
-				bad("event %d: time key tuple %x, want %x", seq, got, want)
-			}
-			if got := idx.Get(idxKey(fieldSession, keyPartStr(r.SessionID), created, seq)); string(got) != want {
+			if got, want := idx.Get(idxKey(fieldSession, keyPartStr(r.SessionID), created, seq)), t.encode(); string(got) != string(want) {
 				bad("event %d: session key tuple %x, want %x", seq, got, want)
 			}
-			if r.ClientTimestamp != nil && byTS.Get(timeSeqKey(ts, seq)) == nil {
-				bad("event %d: no client time key", seq)
+			b := briefOf(&r, t)
+			want := string(b.encode())
+			if got := byCreated.Get(timeSeqKey(created, seq)); string(got) != want {
+				bad("event %d: time key brief %x, want %x", seq, got, want)
+			}
+			if got := byTS.Get(timeSeqKey(ts, seq)); b.clientTime && string(got) != want {
+				bad("event %d: client time key brief %x, want %x", seq, got, want)
 			}
 			rec := sessions[r.SessionID]
 			if rec == nil {
@@ -76,21 +77,20 @@ func (s *Store) Verify() error {
 			if r.CostUSD != nil {
 				rec.Cost += *r.CostUSD
 			}
-			a := eventAgg(&r)
-			for _, d := range eventDims(&r) {
+			for _, d := range b.dims() {
 				for _, h := range []uint64{uint64(created / 3600), allTime} {
 					key := rollupKey(h, d.dim, r.AgentType, d.value)
 					if rollups[key] == nil {
 						rollups[key] = &agg{}
 					}
-					rollups[key].add(&a)
+					rollups[key].add(&b.agg)
 				}
 			}
 			tk := timelineKey(uint64(ts/3600), r.AgentType)
 			if timeline[tk] == nil {
 				timeline[tk] = &agg{}
 			}
-			timeline[tk].add(&a)
+			timeline[tk].add(&b.agg)
 			return nil
 		})
 		if err != nil {

@@ -169,9 +169,8 @@ func (s *Store) commit(batch []*request) {
 	}
 	if w.newIDs != nil {
 		for k, id := range w.newIDs {
-			s.dict.ids[k] = id
+			s.dict.add(k, id)
 		}
-		s.dict.next = w.next
 	}
 	s.mu.Unlock()
 	s.eventsStored.Add(w.stored)
@@ -406,26 +405,26 @@ func (w *txWriter) index(r *eventRow, created, ts int64, seq uint64) error {
 		t[i] = id
 		w.counts[key]++
 	}
-	val := t.encode()
-	if err := w.idx.Put(idxKey(fieldSession, keyPartStr(r.SessionID), created, seq), val); err != nil {
+	if err := w.idx.Put(idxKey(fieldSession, keyPartStr(r.SessionID), created, seq), t.encode()); err != nil {
 		return err
 	}
+	b := briefOf(r, t)
+	val := b.encode()
 	if err := w.byCreated.Put(timeSeqKey(created, seq), val); err != nil {
 		return err
 	}
 	// Without a client timestamp the timeline's time is created_at, which by_created has.
-	if r.ClientTimestamp != nil {
-		if err := w.byTS.Put(timeSeqKey(ts, seq), nil); err != nil {
+	if b.clientTime {
+		if err := w.byTS.Put(timeSeqKey(ts, seq), val); err != nil {
 			return err
 		}
 	}
-	a := eventAgg(r)
 	hour := uint64(created / 3600)
-	for _, d := range eventDims(r) {
-		w.addRollup(w.rollups, rollupKey(hour, d.dim, r.AgentType, d.value), &a)
-		w.addRollup(w.rollups, rollupKey(allTime, d.dim, r.AgentType, d.value), &a)
+	for _, d := range b.dims() {
+		w.addRollup(w.rollups, rollupKey(hour, d.dim, r.AgentType, d.value), &b.agg)
+		w.addRollup(w.rollups, rollupKey(allTime, d.dim, r.AgentType, d.value), &b.agg)
 	}
-	w.addRollup(w.timeline, timelineKey(uint64(ts/3600), r.AgentType), &a)
+	w.addRollup(w.timeline, timelineKey(uint64(ts/3600), r.AgentType), &b.agg)
 	return nil
 }
 
