@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/julienschmidt/httprouter"
 )
@@ -9,8 +10,10 @@ import (
 // routes registers every route. Paths outside /api fall through to the dashboard.
 func (s *Server) routes() http.Handler {
 	r := httprouter.New()
-	// The contract answers 404 (not 405) for a wrong method, and never redirects.
+	// The contract answers 404 (not 405) for a wrong method, OPTIONS included (a CORS preflight
+	// is answered by guard), and never redirects.
 	r.HandleMethodNotAllowed = false
+	r.HandleOPTIONS = false
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
 	r.PanicHandler = s.panicked
@@ -33,7 +36,39 @@ func (s *Server) routes() http.Handler {
 		r.GET(p, s.dashboard)
 	}
 	r.NotFound = http.HandlerFunc(s.notFound)
-	return r
+	return s.escapedPaths(r)
+}
+
+// escapedPaths matches a request whose path holds escapes such as %2F on its escaped form and
+// decodes the parameters, so /api/sessions/a%2Fb is session "a/b" (CONTRACT 8.10), as upstream's
+// Express did. note: httprouter v1.3.0 matches only the decoded r.URL.Path, where that id would
+// be two segments.
+func (s *Server) escapedPaths(router *httprouter.Router) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RawPath == "" {
+			router.ServeHTTP(w, r)
+			return
+		}
+		handle, ps, _ := router.Lookup(r.Method, r.URL.RawPath)
+		if handle == nil {
+			router.ServeHTTP(w, r)
+			return
+		}
+		for i := range ps {
+			v, err := url.PathUnescape(ps[i].Value)
+			if err != nil {
+				s.notFound(w, r)
+				return
+			}
+			ps[i].Value = v
+		}
+		defer func() {
+			if v := recover(); v != nil {
+				s.panicked(w, r, v)
+			}
+		}()
+		handle(w, r, ps)
+	})
 }
 
 // dashboardRoutes are the dashboard's pages (CONTRACT 18.6); each answers with the app shell.

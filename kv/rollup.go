@@ -222,8 +222,9 @@ func decodeBrief(v []byte, name func(field byte, id uint32) string) (b brief, ok
 	}
 	b.clientTime = flags&briefClientTime != 0
 	b.session = string(v)
-	b.agent = name(fieldAgent, b.ids[0])
-	b.tool = name(fieldTool, b.ids[2])
-	b.model = name(fieldModel, b.ids[3])
+	// Rollup keys hold long values as digests; so do the briefs they are summed with.
+	b.agent = keyPartStr(name(fieldAgent, b.ids[0]))
+	b.tool = keyPartStr(name(fieldTool, b.ids[2]))
+	b.model = keyPartStr(name(fieldModel, b.ids[3]))
 	return b, true
 }

@@ -1,11 +1,10 @@
 package kv
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math"
+	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -362,23 +361,29 @@ func (s *Store) UsageSince(since time.Time) (tokens map[string]int64, cost map[s
 // FilterOptions answers GET /api/filter-options (CONTRACT 8.12).
 func (s *Store) FilterOptions() (contract.FilterOptions, error) {
 	fo := contract.FilterOptions{}
+	s.mu.RLock()
+	names := func(field byte) []string { return slices.Clone(s.dict.names[field]) }
+	agents, types, tools, models, sources := names(fieldAgent), names(fieldEventType), names(fieldTool),
+		names(fieldModel), names(fieldSource)
+	s.mu.RUnlock()
+	// Every value the dictionary has was stored; the counters tell whether one still is.
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketCounts).Cursor()
-		list := func(field byte) []string {
+		counts := tx.Bucket(bucketCounts)
+		list := func(field byte, values []string) []string {
 			out := []string{}
-			p := []byte{field}
-			for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-				if len(v) == 8 && binary.BigEndian.Uint64(v) > 0 && !strings.HasPrefix(string(k[1:]), "\xff") {
-					out = append(out, string(k[1:]))
+			for _, v := range values {
+				if v != "" && readCount(counts.Get(countKey(field, keyPartStr(v)))) > 0 {
+					out = append(out, v)
 				}
 			}
+			slices.Sort(out)
 			return out
 		}
-		fo.AgentTypes = list(fieldAgent)
-		fo.EventTypes = list(fieldEventType)
-		fo.ToolNames = list(fieldTool)
-		fo.Models = list(fieldModel)
-		fo.Sources = list(fieldSource)
+		fo.AgentTypes = list(fieldAgent, agents)
+		fo.EventTypes = list(fieldEventType, types)
+		fo.ToolNames = list(fieldTool, tools)
+		fo.Models = list(fieldModel, models)
+		fo.Sources = list(fieldSource, sources)
 		return nil
 	})
 	if err != nil {

@@ -50,8 +50,13 @@ type dictionary struct {
 
 func newDictionary() *dictionary { return &dictionary{ids: map[string]uint32{}} }
 
-// add records an id given out.
-func (d *dictionary) add(key string, id uint32) {
+type dictEntry struct {
+	id    uint32
+	value string
+}
+
+// add records an id given out for a value (key is countKey(field, value)).
+func (d *dictionary) add(key string, id uint32, value string) {
 	field := key[0]
 	d.ids[key] = id
 	d.next[field] = max(d.next[field], id)
@@ -59,7 +64,7 @@ func (d *dictionary) add(key string, id uint32) {
 	for uint32(len(names)) <= id {
 		names = append(names, "")
 	}
-	names[id] = key[1:]
+	names[id] = value
 	d.names[field] = names
 }
 
@@ -77,7 +82,7 @@ func (d *dictionary) load(tx *bolt.Tx) error {
 		if n <= 0 || len(k) == 0 {
 			return fmt.Errorf("dictionary entry %q: bad id", k)
 		}
-		d.add(string(k), uint32(id))
+		d.add(string(k), uint32(id), string(v[n:]))
 		return nil
 	})
 }

@@ -168,8 +168,8 @@ func (s *Store) commit(batch []*request) {
 		s.sessions[id] = rec
 	}
 	if w.newIDs != nil {
-		for k, id := range w.newIDs {
-			s.dict.add(k, id)
+		for k, e := range w.newIDs {
+			s.dict.add(k, e.id, e.value)
 		}
 	}
 	s.mu.Unlock()
@@ -201,7 +201,7 @@ type txWriter struct {
 	counts    map[string]int64
 	committed []Committed
 	stored    int64
-	newIDs    map[string]uint32 // dictionary ids given out in this transaction
+	newIDs    map[string]dictEntry // dictionary ids given out in this transaction
 	next      [256]uint32
 }
 
@@ -344,10 +344,7 @@ func (w *txWriter) insert(in *contract.Input, broadcast bool) (Outcome, error) {
 		row.ClientTimestamp = &t
 		ts = max(in.ClientTime.Unix(), 0)
 	}
-	body, err := json.Marshal(row)
-	if err != nil {
-		return Outcome{}, err
-	}
+	body := contract.AppendEvent(nil, row)
 	if err := w.events.Put(u64(seq), body); err != nil {
 		return Outcome{}, err
 	}
@@ -398,7 +395,7 @@ func (w *txWriter) index(r *eventRow, created, ts int64, seq uint64) error {
 			continue
 		}
 		key := string(countKey(tupleFields[i], keyPartStr(v)))
-		id, err := w.dictID(tupleFields[i], key)
+		id, err := w.dictID(tupleFields[i], key, v)
 		if err != nil {
 			return err
 		}
@@ -430,23 +427,24 @@ func (w *txWriter) index(r *eventRow, created, ts int64, seq uint64) error {
 
 // dictID returns the dictionary id of a value (key is countKey(field, value)), giving it the
 // field's next id the first time it is seen.
-func (w *txWriter) dictID(field byte, key string) (uint32, error) {
-	if id, ok := w.newIDs[key]; ok {
-		return id, nil
+func (w *txWriter) dictID(field byte, key, value string) (uint32, error) {
+	if e, ok := w.newIDs[key]; ok {
+		return e.id, nil
 	}
 	// Only the writer changes the dictionary, so it may read it without the lock.
 	if id, ok := w.s.dict.ids[key]; ok {
 		return id, nil
 	}
 	if w.newIDs == nil {
-		w.newIDs, w.next = map[string]uint32{}, w.s.dict.next
+		w.newIDs, w.next = map[string]dictEntry{}, w.s.dict.next
 	}
 	w.next[field]++
 	id := w.next[field]
-	if err := w.tx.Bucket(bucketDict).Put([]byte(key), binary.AppendUvarint(nil, uint64(id))); err != nil {
+	// The value follows the id: a key holds a digest in place of a long value.
+	if err := w.tx.Bucket(bucketDict).Put([]byte(key), append(binary.AppendUvarint(nil, uint64(id)), value...)); err != nil {
 		return 0, err
 	}
-	w.newIDs[key] = id
+	w.newIDs[key] = dictEntry{id, value}
 	return id, nil
 }
 
@@ -491,7 +489,8 @@ func (w *txWriter) sessionTotals(rec *sessionRec, r *eventRow) error {
 		}
 		key := sessionFileKey(keyPartStr(rec.ID), keyPartStr(path))
 		if w.files.Get(key) == nil {
-			if err := w.files.Put(key, nil); err != nil {
+			// note: a value, not nil: bbolt's Get does not tell an empty value from no key.
+			if err := w.files.Put(key, []byte{1}); err != nil {
 				return err
 			}
 			rec.FilesEdited++
