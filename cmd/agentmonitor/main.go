@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -59,7 +60,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 func serve(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	debug := fs.Bool("debug", false, "log at debug level")
+	debugLogs := fs.Bool("debug", false, "log at debug level")
 	jsonLogs := fs.Bool("json-logs", false, "log JSON lines instead of text")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
@@ -75,8 +76,14 @@ func serve(args []string, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if os.Getenv("GOGC") == "" {
+		// Ingest allocates short-lived request garbage at a high rate while the live heap stays
+		// small (well under 20 MB idle), so collecting half as often costs little memory and
+		// frees a good share of a core under load.
+		debug.SetGCPercent(200)
+	}
 	level := slog.LevelInfo
-	if *debug {
+	if *debugLogs {
 		level = slog.LevelDebug
 	}
 	var handler slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
