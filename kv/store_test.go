@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -399,5 +400,39 @@ func TestBriefRoundTrip(t *testing.T) {
 		if decodeTuple(want.encode()) != ids {
 			t.Error("a brief must start with its tuple")
 		}
+	}
+}
+
+func TestBackupUnderIngest(t *testing.T) {
+	s := openTest(t, Options{})
+	ingest(t, s, ev("before", "codex", "tool_use"))
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			ingest(t, s, ev(fmt.Sprintf("during-%d", i%5), "codex", "tool_use"))
+		}
+	}()
+	path := filepath.Join(t.TempDir(), "copy.db")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.Backup(f)
+	close(stop)
+	<-done
+	if err != nil || n == 0 {
+		t.Fatalf("backup: %d bytes, %v", n, err)
+	}
+	f.Close()
+	c := openTest(t, Options{Path: path}) // its cleanup verifies the copy and checks its pages
+	if _, err := c.Session("before"); err != nil {
+		t.Errorf("copy lacks an event committed before it began: %v", err)
 	}
 }
