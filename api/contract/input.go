@@ -41,4 +41,28 @@ type Input struct {
 	// GitBranch is the branch the project's checkout is on, resolved by the caller before the event
 	// reaches the writer (CONTRACT 5 step 6); "" when unknown or not looked up.
 	GitBranch string
+
+	// Series, for a point of a cumulative OTLP metric, names its series (CONTRACT 11.3, 18.4:
+	// session, agent type, metric name, model, token type and start time). The store keeps each
+	// series' last value in the file, in the same transaction as the events: it stores this event
+	// with the increase since that value put into SeriesField, or nothing when there was no
+	// increase. Empty for every other event.
+	Series      string
+	SeriesValue float64
+	SeriesField string // SeriesTokensIn, SeriesTokensOut, SeriesCacheRead, SeriesCacheWrite or SeriesCost
+
+	// MetricUsage marks tokens or cost derived from Claude Code's token.usage / cost.usage metrics,
+	// which the session's api_request log events supersede (CONTRACT 18.1).
+	MetricUsage bool
+	// LogUsage marks a claude_code.api_request log event that carries usage (CONTRACT 18.12).
+	LogUsage bool
 }
+
+// Fields a cumulative series' increase can go to.
+const (
+	SeriesTokensIn   = "tokens_in"
+	SeriesTokensOut  = "tokens_out"
+	SeriesCacheRead  = "cache_read_tokens"
+	SeriesCacheWrite = "cache_write_tokens"
+	SeriesCost       = "cost_usd"
+)
