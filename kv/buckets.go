@@ -25,8 +25,10 @@ var (
 	bucketIdx = []byte("idx")
 	// by_created: created_at seconds, seq → tuple (time order of all events).
 	bucketByCreated = []byte("by_created")
-	// dict: field byte, value → uvarint id (the ids tuples are made of).
+	// dict: field byte, value → uvarint id, value (the ids tuples are made of).
 	bucketDict = []byte("dict")
+	// series: cumulative OTLP series → last value (float64 bits), last seen (Unix seconds).
+	bucketSeries = []byte("series")
 	// by_ts: client_timestamp seconds, seq → empty, for events that have one (the cost timeline's
 	// time is client-or-created).
 	bucketByTS = []byte("by_ts")
@@ -41,7 +43,7 @@ var (
 var allBuckets = [][]byte{
 	bucketMeta, bucketEvents, bucketEventIDs, bucketCorr, bucketSessions, bucketSessionFiles,
 	bucketAgents, bucketIdx, bucketByCreated, bucketByTS, bucketCounts, bucketRollups, bucketTimeline,
-	bucketDict,
+	bucketDict, bucketSeries,
 }
 
 // Index fields: the first byte of idx and counts keys.

@@ -111,7 +111,17 @@ type brief struct {
 	model      string
 	session    string
 	clientTime bool // the event has a client_timestamp
+	metric     bool // its usage comes from Claude Code's usage metrics (CONTRACT 18.1)
+	logUsage   bool // an api_request log event with usage
+	excluded   bool // metric usage superseded by its session's log events: agg holds no usage
 	agg        agg
+}
+
+// exclude takes the usage out of the brief (CONTRACT 18.1).
+func (b *brief) exclude() {
+	u := usageOnly(b.agg)
+	b.agg.sub(&u)
+	b.excluded = true
 }
 
 func briefOf(r *eventRow, ids tuple) brief {
@@ -137,6 +147,9 @@ const (
 	briefDuration
 	briefCost
 	briefClientTime
+	briefMetric
+	briefLogUsage
+	briefExcluded
 )
 
 // encode writes ids, flags, tokens, then duration and cost when present, then the session id.
@@ -155,8 +168,13 @@ func (b *brief) encode() []byte {
 	if b.agg.Cost != 0 || b.agg.PaidEvents > 0 {
 		flags |= briefCost
 	}
-	if b.clientTime {
-		flags |= briefClientTime
+	for _, f := range []struct {
+		on  bool
+		bit byte
+	}{{b.clientTime, briefClientTime}, {b.metric, briefMetric}, {b.logUsage, briefLogUsage}, {b.excluded, briefExcluded}} {
+		if f.on {
+			flags |= f.bit
+		}
 	}
 	out = append(out, flags)
 	for _, v := range []int64{b.agg.TokensIn, b.agg.TokensOut, b.agg.CacheRead, b.agg.CacheWrite} {
@@ -221,6 +239,9 @@ func decodeBrief(v []byte, name func(field byte, id uint32) string) (b brief, ok
 		v = v[8:]
 	}
 	b.clientTime = flags&briefClientTime != 0
+	b.metric = flags&briefMetric != 0
+	b.logUsage = flags&briefLogUsage != 0
+	b.excluded = flags&briefExcluded != 0
 	b.session = string(v)
 	// Rollup keys hold long values as digests; so do the briefs they are summed with.
 	b.agent = keyPartStr(name(fieldAgent, b.ids[0]))

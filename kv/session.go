@@ -28,6 +28,10 @@ type sessionRec struct {
 	FilesEdited  int64   `json:"files_edited"`
 	LinesAdded   int64   `json:"lines_added"`
 	LinesRemoved int64   `json:"lines_removed"`
+
+	// LogUsage: the session has an api_request log event with usage, so its metric-derived usage
+	// no longer counts (CONTRACT 18.1).
+	LogUsage bool `json:"log_usage,omitempty"`
 }
 
 func (s *sessionRec) row() contract.Session {

@@ -34,6 +34,9 @@ type Options struct {
 	// OnCommit, when set, is called by the writer after each commit and before any request of that
 	// commit is answered, with the stored rows in id order. It must not block.
 	OnCommit func(rows []Committed)
+	// Price, when set, prices token events whose tokens the store itself computes (increases of
+	// cumulative series); it is pricing.Table.Cost.
+	Price func(model string, tokensIn, tokensOut, cacheRead, cacheWrite int64) (float64, bool)
 	// Now returns the current time (default time.Now); tests move it.
 	Now func() time.Time
 	// Logger (default slog.Default()).

@@ -14,6 +14,11 @@ import (
 // keys, index and time keys, counters, session totals and rollups — agrees. It reads the whole
 // file; it is for tests, crash checks and support, not for request paths.
 func (s *Store) Verify() error {
+	name := func(field byte, id uint32) string {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		return s.dict.name(field, id)
+	}
 	return s.db.View(func(tx *bolt.Tx) error {
 		var errs []error
 		bad := func(format string, args ...any) {
@@ -26,8 +31,18 @@ func (s *Store) Verify() error {
 		rollups := map[string]*agg{}
 		timeline := map[string]*agg{}
 		var total int64
+		logUsage := map[string]bool{} // sessions with an api_request carrying usage
+		err := tx.Bucket(bucketByCreated).ForEach(func(k, v []byte) error {
+			if b, ok := decodeBrief(v, name); ok && b.logUsage {
+				logUsage[b.session] = true
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
 		idx, byCreated, byTS, eventIDs := tx.Bucket(bucketIdx), tx.Bucket(bucketByCreated), tx.Bucket(bucketByTS), tx.Bucket(bucketEventIDs)
-		err := tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
+		err = tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
 			var r eventRow
 			if err := json.Unmarshal(v, &r); err != nil {
 				bad("event %x: %v", k, err)
@@ -58,7 +73,14 @@ func (s *Store) Verify() error {
 			if got, want := idx.Get(idxKey(fieldSession, keyPartStr(r.SessionID), created, seq)), t.encode(); string(got) != string(want) {
 				bad("event %d: session key tuple %x, want %x", seq, got, want)
 			}
+			// Whether an event's usage came from metrics or an api_request is kept only in its
+			// brief; whether it is excluded follows from that (CONTRACT 18.1).
+			stored, _ := decodeBrief(byCreated.Get(timeSeqKey(created, seq)), name)
 			b := briefOf(&r, t)
+			b.metric, b.logUsage = stored.metric, stored.logUsage
+			if b.metric && logUsage[r.SessionID] {
+				b.exclude()
+			}
 			want := string(b.encode())
 			if got := byCreated.Get(timeSeqKey(created, seq)); string(got) != want {
 				bad("event %d: time key brief %x, want %x", seq, got, want)
@@ -72,11 +94,9 @@ func (s *Store) Verify() error {
 				sessions[r.SessionID] = rec
 			}
 			rec.EventCount++
-			rec.TokensIn += r.TokensIn
-			rec.TokensOut += r.TokensOut
-			if r.CostUSD != nil {
-				rec.Cost += *r.CostUSD
-			}
+			rec.TokensIn += b.agg.TokensIn
+			rec.TokensOut += b.agg.TokensOut
+			rec.Cost += b.agg.Cost
 			for _, d := range b.dims() {
 				for _, h := range []uint64{uint64(created / 3600), allTime} {
 					key := rollupKey(h, d.dim, r.AgentType, d.value)
@@ -114,6 +134,9 @@ func (s *Store) Verify() error {
 			if v := sb.Get(keyPart(id)); v == nil || json.Unmarshal(v, &got) != nil {
 				bad("session %q: missing or unreadable", id)
 				continue
+			}
+			if got.LogUsage != logUsage[id] {
+				bad("session %q: log_usage %v, recount %v", id, got.LogUsage, logUsage[id])
 			}
 			if got.EventCount != want.EventCount || got.TokensIn != want.TokensIn || got.TokensOut != want.TokensOut ||
 				!near(got.Cost, want.Cost) {

@@ -19,8 +19,10 @@ import (
 
 // Outcome is what became of one submitted event.
 type Outcome struct {
-	ID        int64 // the stored id; 0 for a duplicate
+	ID        int64 // the stored id; 0 when nothing was stored
 	Duplicate bool
+	// NoIncrease: a cumulative series point that did not increase; nothing was stored.
+	NoIncrease bool
 }
 
 // request is one unit of work for the writer: events to store, or an idle sweep.
@@ -254,6 +256,13 @@ func (w *txWriter) insert(in *contract.Input, broadcast bool) (Outcome, error) {
 		}
 	}
 
+	if in.Series != "" {
+		increased, err := w.applySeries(in)
+		if err != nil || !increased {
+			return Outcome{NoIncrease: err == nil}, err
+		}
+	}
+
 	created := w.now
 	if imported && !in.ClientTime.IsZero() {
 		created = max(in.ClientTime.Unix(), 0) // CONTRACT 18.3: history keeps its own time
@@ -358,7 +367,14 @@ func (w *txWriter) insert(in *contract.Input, broadcast bool) (Outcome, error) {
 			return Outcome{}, err
 		}
 	}
-	if err := w.index(row, created, ts, seq); err != nil {
+	if in.LogUsage && !rec.LogUsage {
+		rec.LogUsage = true
+		if err := w.supersedeMetricUsage(rec); err != nil {
+			return Outcome{}, err
+		}
+	}
+	b, err := w.index(row, created, ts, seq, in.MetricUsage, in.LogUsage, in.MetricUsage && rec.LogUsage)
+	if err != nil {
 		return Outcome{}, err
 	}
 
@@ -376,7 +392,7 @@ func (w *txWriter) insert(in *contract.Input, broadcast bool) (Outcome, error) {
 			rec.Ended = w.now
 		}
 	}
-	if err := w.sessionTotals(rec, row); err != nil {
+	if err := w.sessionTotals(rec, row, &b.agg); err != nil {
 		return Outcome{}, err
 	}
 
@@ -387,8 +403,8 @@ func (w *txWriter) insert(in *contract.Input, broadcast bool) (Outcome, error) {
 	return Outcome{ID: int64(seq)}, nil
 }
 
-// index writes the index and time keys, counters and rollups of one event.
-func (w *txWriter) index(r *eventRow, created, ts int64, seq uint64) error {
+// index writes the index and time keys, counters and rollups of one event, and returns its brief.
+func (w *txWriter) index(r *eventRow, created, ts int64, seq uint64, metric, logUsage, excluded bool) (brief, error) {
 	var t tuple
 	for i, v := range tupleValues(r) {
 		if v == "" {
@@ -397,23 +413,27 @@ func (w *txWriter) index(r *eventRow, created, ts int64, seq uint64) error {
 		key := string(countKey(tupleFields[i], keyPartStr(v)))
 		id, err := w.dictID(tupleFields[i], key, v)
 		if err != nil {
-			return err
+			return brief{}, err
 		}
 		t[i] = id
 		w.counts[key]++
 	}
 	if err := w.idx.Put(idxKey(fieldSession, keyPartStr(r.SessionID), created, seq), t.encode()); err != nil {
-		return err
+		return brief{}, err
 	}
 	b := briefOf(r, t)
+	b.metric, b.logUsage = metric, logUsage
+	if excluded {
+		b.exclude()
+	}
 	val := b.encode()
 	if err := w.byCreated.Put(timeSeqKey(created, seq), val); err != nil {
-		return err
+		return brief{}, err
 	}
 	// Without a client timestamp the timeline's time is created_at, which by_created has.
 	if b.clientTime {
 		if err := w.byTS.Put(timeSeqKey(ts, seq), val); err != nil {
-			return err
+			return brief{}, err
 		}
 	}
 	hour := uint64(created / 3600)
@@ -422,7 +442,7 @@ func (w *txWriter) index(r *eventRow, created, ts int64, seq uint64) error {
 		w.addRollup(w.rollups, rollupKey(allTime, d.dim, r.AgentType, d.value), &b.agg)
 	}
 	w.addRollup(w.timeline, timelineKey(uint64(ts/3600), r.AgentType), &b.agg)
-	return nil
+	return b, nil
 }
 
 // dictID returns the dictionary id of a value (key is countKey(field, value)), giving it the
@@ -465,14 +485,12 @@ const agentSeenResolution = 60
 // editTools are the tools whose metadata.file_path counts toward files_edited (CONTRACT 8.9).
 var editTools = map[string]bool{"Edit": true, "Write": true, "MultiEdit": true, "apply_patch": true, "write_stdin": true}
 
-// sessionTotals adds one stored event to its session's totals.
-func (w *txWriter) sessionTotals(rec *sessionRec, r *eventRow) error {
+// sessionTotals adds one stored event, whose rollup contribution is a, to its session's totals.
+func (w *txWriter) sessionTotals(rec *sessionRec, r *eventRow, a *agg) error {
 	rec.EventCount++
-	rec.TokensIn += r.TokensIn
-	rec.TokensOut += r.TokensOut
-	if r.CostUSD != nil {
-		rec.Cost += *r.CostUSD
-	}
+	rec.TokensIn += a.TokensIn
+	rec.TokensOut += a.TokensOut
+	rec.Cost += a.Cost
 	tool := deref(r.ToolName)
 	if !editTools[tool] && !strings.Contains(r.Metadata, `"lines_`) {
 		return nil

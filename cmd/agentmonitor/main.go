@@ -112,6 +112,7 @@ func serve(args []string, stderr io.Writer) error {
 		SessionTimeout:   cfg.API.SessionTimeout,
 		HistoricalWindow: cfg.API.HistoricalWindow,
 		OnCommit:         hub.PublishEvents,
+		Price:            prices.Cost,
 		Logger:           log,
 	})
 	if err != nil {
