@@ -98,9 +98,8 @@ func Open(opts Options) (*Store, error) {
 		Timeout: time.Second,
 		// note: the freelist is rebuilt at open instead of written at every commit, which keeps
 		// small group commits small (the same choice as etcd).
-		NoFreelistSync:  true,
-		FreelistType:    bolt.FreelistMapType,
-		InitialMmapSize: 1 << 30, // address space only; avoids remapping (which waits for readers)
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s (is another agentmonitor server running on it?)", ErrLocked, opts.Path)
