@@ -27,6 +27,8 @@ var (
 	bucketByCreated = []byte("by_created")
 	// dict: field byte, value → uvarint id, value (the ids tuples are made of).
 	bucketDict = []byte("dict")
+	// import_state: the importer's per-file records (its own encoding).
+	bucketImportState = []byte("import_state")
 	// series: cumulative OTLP series → last value (float64 bits), last seen (Unix seconds).
 	bucketSeries = []byte("series")
 	// by_ts: client_timestamp seconds, seq → empty, for events that have one (the cost timeline's
@@ -43,7 +45,7 @@ var (
 var allBuckets = [][]byte{
 	bucketMeta, bucketEvents, bucketEventIDs, bucketCorr, bucketSessions, bucketSessionFiles,
 	bucketAgents, bucketIdx, bucketByCreated, bucketByTS, bucketCounts, bucketRollups, bucketTimeline,
-	bucketDict, bucketSeries,
+	bucketDict, bucketSeries, bucketImportState,
 }
 
 // Index fields: the first byte of idx and counts keys.

@@ -44,6 +44,14 @@ func (s *Store) migrate(tx *bolt.Tx) error {
 		}
 		s.log.Info("database migrated", "path", s.opts.Path, "version", v+1)
 	}
+	// A bucket added without a change to existing data needs no version of its own.
+	for _, name := range allBuckets {
+		if tx.Bucket(name) == nil {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return fmt.Errorf("kv: create bucket %s: %w", name, err)
+			}
+		}
+	}
 	if version == SchemaVersion {
 		return nil
 	}

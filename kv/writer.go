@@ -28,8 +28,9 @@ type Outcome struct {
 // request is one unit of work for the writer: events to store, or an idle sweep.
 type request struct {
 	inputs []contract.Input
-	quiet  bool      // do not pass the rows to OnCommit (history from the importer)
-	sweep  time.Time // non-zero: run the idle sweep as of this time
+	quiet  bool              // do not pass the rows to OnCommit (history from the importer)
+	state  map[string][]byte // importer state records written with the events
+	sweep  time.Time         // non-zero: run the idle sweep as of this time
 	done   chan response
 }
 
@@ -142,6 +143,9 @@ func (s *Store) commit(batch []*request) {
 			if !r.sweep.IsZero() {
 				results[i].idled = w.sweep(r.sweep)
 				continue
+			}
+			if err := putState(tx, r.state); err != nil {
+				return err
 			}
 			results[i].outcomes = make([]Outcome, len(r.inputs))
 			for j := range r.inputs {
