@@ -72,14 +72,15 @@ func transcriptDetail(eventType, metadata string) string {
 	return ""
 }
 
-// scalarText is a JSON string's text, a number's or boolean's literal, or "" for anything else.
+// scalarText is the detail a metadata value gives, as upstream's `a || b || …` chain did: a
+// string's text, a non-zero number's literal, "true"; "" for falsy values, objects and arrays.
 func scalarText(v json.RawMessage) string {
 	var s string
 	if json.Unmarshal(v, &s) == nil {
 		return s
 	}
 	var f float64
-	if json.Unmarshal(v, &f) == nil {
+	if json.Unmarshal(v, &f) == nil && f != 0 {
 		return strconv.FormatFloat(f, 'f', -1, 64)
 	}
 	if string(v) == "true" {
