@@ -115,12 +115,6 @@ func (s *Store) Stats(f StatsFilter) (contract.Stats, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	agents := map[string]bool{}
-	type branchAt struct {
-		name    string
-		last    int64
-		touched uint64
-	}
-	branches := map[string]branchAt{}
 	for _, rec := range s.sessions {
 		st.TotalSessions++
 		if rec.Status == contract.SessionActive {
@@ -130,26 +124,10 @@ func (s *Store) Stats(f StatsFilter) (contract.Stats, error) {
 			st.LiveSessions++
 			agents[rec.AgentType] = true
 		}
-		if rec.Branch != "" {
-			b := branches[rec.Branch]
-			if rec.LastEvent > b.last || rec.LastEvent == b.last && rec.Touched > b.touched {
-				branches[rec.Branch] = branchAt{rec.Branch, rec.LastEvent, rec.Touched}
-			}
-		}
 	}
 	st.ActiveAgents = int64(len(agents))
-	list := make([]branchAt, 0, len(branches))
-	for _, b := range branches {
-		list = append(list, b)
-	}
-	sort.Slice(list, func(i, j int) bool {
-		if list[i].last != list[j].last {
-			return list[i].last > list[j].last
-		}
-		return list[i].touched > list[j].touched
-	})
-	for _, b := range list {
-		st.Branches = append(st.Branches, b.name)
+	for _, rec := range s.latestPerBranch(true) {
+		st.Branches = append(st.Branches, rec.Branch)
 	}
 	return st, nil
 }
@@ -393,18 +371,9 @@ func (s *Store) FilterOptions() (contract.FilterOptions, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	projects := map[string]bool{}
-	type latest struct{ rec *sessionRec }
-	branches := map[string]*sessionRec{}
 	for _, rec := range s.sessions {
 		if rec.Project != "" {
 			projects[rec.Project] = true
-		}
-		if rec.Branch == "" || rec.Branch == "HEAD" {
-			continue
-		}
-		if b := branches[rec.Branch]; b == nil || rec.LastEvent > b.LastEvent ||
-			rec.LastEvent == b.LastEvent && rec.Touched > b.Touched {
-			branches[rec.Branch] = rec
 		}
 	}
 	fo.Projects = make([]string, 0, len(projects))
@@ -412,16 +381,7 @@ func (s *Store) FilterOptions() (contract.FilterOptions, error) {
 		fo.Projects = append(fo.Projects, p)
 	}
 	sort.Strings(fo.Projects)
-	recs := make([]*sessionRec, 0, len(branches))
-	for _, rec := range branches {
-		recs = append(recs, rec)
-	}
-	sort.Slice(recs, func(i, j int) bool {
-		if recs[i].LastEvent != recs[j].LastEvent {
-			return recs[i].LastEvent > recs[j].LastEvent
-		}
-		return recs[i].Touched > recs[j].Touched
-	})
+	recs := s.latestPerBranch(false)
 	fo.Branches = make([]contract.BranchOption, 0, len(recs))
 	for _, rec := range recs {
 		label := rec.Branch
@@ -431,4 +391,31 @@ func (s *Store) FilterOptions() (contract.FilterOptions, error) {
 		fo.Branches = append(fo.Branches, contract.BranchOption{Value: rec.Branch, Label: label})
 	}
 	return fo, nil
+}
+
+// latestPerBranch returns, for each distinct session branch, the session that had an event last
+// (ties: the one stored last), most recent first; HEAD (a detached checkout) only when asked.
+// The caller holds s.mu.
+func (s *Store) latestPerBranch(withHEAD bool) []*sessionRec {
+	latest := map[string]*sessionRec{}
+	for _, rec := range s.sessions {
+		if rec.Branch == "" || rec.Branch == "HEAD" && !withHEAD {
+			continue
+		}
+		if b := latest[rec.Branch]; b == nil || rec.LastEvent > b.LastEvent ||
+			rec.LastEvent == b.LastEvent && rec.Touched > b.Touched {
+			latest[rec.Branch] = rec
+		}
+	}
+	recs := make([]*sessionRec, 0, len(latest))
+	for _, rec := range latest {
+		recs = append(recs, rec)
+	}
+	sort.Slice(recs, func(i, j int) bool {
+		if recs[i].LastEvent != recs[j].LastEvent {
+			return recs[i].LastEvent > recs[j].LastEvent
+		}
+		return recs[i].Touched > recs[j].Touched
+	})
+	return recs
 }
