@@ -31,6 +31,7 @@ func (s *Server) routes() http.Handler {
 	r.GET("/api/sessions/:id/transcript", s.transcript)
 	r.GET("/api/filter-options", s.filterOptions)
 	r.GET("/api/stream", s.stream)
+	r.POST("/api/import", s.postImport)
 
 	for _, p := range dashboardRoutes {
 		r.GET(p, s.dashboard)

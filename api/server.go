@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/agentmonitor/agentmonitor/api/contract"
+	"github.com/agentmonitor/agentmonitor/importer"
 	"github.com/agentmonitor/agentmonitor/kv"
 	"github.com/agentmonitor/agentmonitor/pricing"
 )
@@ -28,6 +29,12 @@ type Config struct {
 	Usage             []UsageLimits
 	Token             string   // when set, every request must carry it (CONTRACT 18.7)
 	CORSOrigins       []string // origins allowed cross-origin requests
+
+	// The importer (CONTRACT 14, 18.11): Claude root and Codex home ("" leaves a source out of
+	// automatic imports), and the auto-import period (0: off) and first delay (default 5 s).
+	ClaudeDir, CodexDir string
+	AutoImportEvery     time.Duration
+	AutoImportDelay     time.Duration
 }
 
 // UsageLimits are one agent type's usage-monitor windows (CONTRACT 8.8, 12.2).
@@ -73,6 +80,8 @@ type Server struct {
 	git     *branchCache
 	started time.Time
 	handler http.Handler
+
+	importer *importer.Importer
 }
 
 // New returns the API server. The hub must be the one the store's OnCommit publishes to.
@@ -89,6 +98,7 @@ func New(cfg Config, store *kv.Store, hub *Hub, prices *pricing.Table, log *slog
 		git:     newBranchCache(cfg.ProjectsDir),
 		started: time.Now(),
 	}
+	s.importer = newImporter(cfg, s)
 	s.handler = s.guard(s.routes())
 	return s
 }
@@ -96,8 +106,11 @@ func New(cfg Config, store *kv.Store, hub *Hub, prices *pricing.Table, log *slog
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Run runs the background jobs (idle sweep, SSE stats push) until ctx ends.
+// Run runs the background jobs (idle sweep, SSE stats push, auto-import) until ctx ends.
 func (s *Server) Run(ctx context.Context) {
+	imports := make(chan struct{})
+	go func() { defer close(imports); s.autoImport(ctx) }()
+	defer func() { <-imports }()
 	sweep := time.NewTicker(s.cfg.SweepInterval)
 	defer sweep.Stop()
 	stats := time.NewTicker(s.cfg.StatsInterval)
