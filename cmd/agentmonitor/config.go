@@ -69,6 +69,8 @@ func loadConfig() (config, error) {
 		w = autoImport * 3
 	}
 	a.HistoricalWindow = time.Duration(max(30, w)) * time.Minute
+	a.AutoImportEvery = time.Duration(autoImport) * time.Minute
+	a.ClaudeDir, a.CodexDir = agentDirs()
 	a.StatsInterval = time.Duration(envInt("AGENTMONITOR_STATS_INTERVAL", 5000, 250)) * time.Millisecond
 	if n := envInt("AGENTMONITOR_MAX_SSE_CLIENTS", 50, 0); n > 0 {
 		a.MaxSSEClients = int(n)
@@ -174,4 +176,20 @@ func projectsDir() (string, error) {
 			return wd, nil
 		}
 	}
+}
+
+// agentDirs are the importer's defaults (CONTRACT 18.11): the Claude root from
+// AGENTMONITOR_CLAUDE_DIR, else CLAUDE_CONFIG_DIR, else ~/.claude; the Codex home from CODEX_HOME,
+// else ~/.codex. Without a home directory a source with no variable is left out.
+func agentDirs() (claude, codex string) {
+	home, _ := os.UserHomeDir()
+	def := func(name string) string {
+		if home == "" {
+			return ""
+		}
+		return filepath.Join(home, name)
+	}
+	claude = envString("AGENTMONITOR_CLAUDE_DIR", envString("CLAUDE_CONFIG_DIR", def(".claude")))
+	codex = envString("CODEX_HOME", def(".codex"))
+	return claude, codex
 }

@@ -47,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "serve":
 		return serve(args, stderr)
+	case "import":
+		return importCmd(args, stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "agentmonitor %s (commit %s, %s)\n", version, commit, runtime.Version())
 		return nil
