@@ -19,16 +19,20 @@ import (
 	"github.com/agentmonitor/agentmonitor/kv"
 )
 
-// The test binary doubles as the server: a child started with this variable runs serve.
+// The test binary doubles as the server: a child started with this variable runs serve. Set to
+// "cli", the child runs the command line given as its arguments (e.g. hook, backup), like main.
 const childEnv = "AGENTMONITOR_TEST_CHILD"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) == "serve" {
+	switch os.Getenv(childEnv) {
+	case "serve":
 		if err := run([]string{"serve"}, os.Stdout, os.Stderr); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
 		os.Exit(0)
+	case "cli":
+		os.Exit(runChildCLI())
 	}
 	os.Exit(m.Run())
 }
@@ -40,7 +44,9 @@ type server struct {
 	log  *bytes.Buffer
 }
 
-func startServer(t *testing.T, dbPath string) *server {
+// startServer starts a server on dbPath; env adds or overrides its variables (the data directory,
+// which holds the hook spool, is a fresh temporary one unless env names another).
+func startServer(t *testing.T, dbPath string, env ...string) *server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -54,7 +60,9 @@ func startServer(t *testing.T, dbPath string) *server {
 		"AGENTMONITOR_DB_PATH="+dbPath,
 		"AGENTMONITOR_PORT="+strconv.Itoa(port),
 		"AGENTMONITOR_PROJECTS_DIR="+t.TempDir(),
-		"AGENTMONITOR_AUTO_IMPORT_MINUTES=0")
+		"AGENTMONITOR_AUTO_IMPORT_MINUTES=0",
+		"AGENTMONITOR_DATA_DIR="+t.TempDir())
+	s.cmd.Env = append(s.cmd.Env, env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)

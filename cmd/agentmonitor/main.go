@@ -33,10 +33,7 @@ var (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "agentmonitor:", err)
-		os.Exit(1)
-	}
+	os.Exit(exitCode(run(os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -47,6 +44,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "serve":
 		return serve(args, stderr)
+	case "hook":
+		return hookCmd(args, os.Stdin, stdout)
 	case "import":
 		return importCmd(args, stdout, stderr)
 	case "version":

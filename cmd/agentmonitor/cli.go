@@ -1,0 +1,126 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Exit statuses of every command (README "Exit codes").
+const (
+	exitOK           = 0
+	exitFailure      = 1 // the command failed; the reason is on stderr
+	exitUsage        = 2 // unknown command, flag or argument
+	exitNotInstalled = 3 // hooks status: some hook entry is missing or outdated
+)
+
+// exitError ends the process with a status other than exitFailure.
+type exitError struct {
+	code int
+	err  error // printed on stderr when not nil
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return "exit status " + strconv.Itoa(e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// exitCode prints what err says, if anything, and returns the exit status for it: 0 for nil and
+// for --help (flag.ErrHelp), the code of an *exitError, else exitFailure.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	var e *exitError
+	if errors.As(err, &e) {
+		if e.err != nil {
+			fmt.Fprintln(stderr, "agentmonitor:", e.err)
+		}
+		return e.code
+	}
+	fmt.Fprintln(stderr, "agentmonitor:", err)
+	return exitFailure
+}
+
+// parseFlags parses the flags of fs wherever they stand among args and returns the other
+// arguments in order. --help prints usage and the flags to stdout and returns flag.ErrHelp; a bad
+// flag is a usage error.
+func parseFlags(fs *flag.FlagSet, args []string, usage string, stdout io.Writer) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	var rest []string
+	for {
+		if len(args) > 0 && args[0] == "--" {
+			return append(rest, args[1:]...), nil
+		}
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(stdout, usage)
+				hasFlags := false
+				fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+				if hasFlags {
+					fmt.Fprintln(stdout, "\nFlags:")
+					fs.SetOutput(stdout)
+					fs.PrintDefaults()
+				}
+				return nil, flag.ErrHelp
+			}
+			return nil, usageErrorf("%s: %v (see agentmonitor %s --help)", fs.Name(), err, fs.Name())
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, nil
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
+}
+
+// serverURL is the base URL of the server the command line talks to: AGENTMONITOR_URL, else the
+// address the server listens on by default (AGENTMONITOR_HOST and AGENTMONITOR_PORT, with a
+// wildcard host reached on the loopback address).
+func serverURL() string {
+	if u := strings.TrimRight(strings.TrimSpace(os.Getenv("AGENTMONITOR_URL")), "/"); u != "" {
+		return u
+	}
+	host := strings.Trim(os.Getenv("AGENTMONITOR_HOST"), "[]")
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.FormatInt(envInt("AGENTMONITOR_PORT", 3141, 1), 10))
+}
+
+// authorize adds the bearer token the server requires when AGENTMONITOR_TOKEN is set (CONTRACT 18.7).
+func authorize(req *http.Request) {
+	if tok := os.Getenv("AGENTMONITOR_TOKEN"); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+}
+
+// dbPath is the database file as the server finds it: AGENTMONITOR_DB_PATH, else agentmonitor.db
+// in the data directory (the rule of loadConfig).
+func dbPath() (string, error) {
+	if p := os.Getenv("AGENTMONITOR_DB_PATH"); p != "" {
+		return p, nil
+	}
+	dir, err := dataDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "agentmonitor.db"), nil
+}
