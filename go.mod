@@ -3,6 +3,7 @@ module github.com/agentmonitor/agentmonitor
 go 1.26.0
 
 require (
+	github.com/fsnotify/fsnotify v1.10.1
 	github.com/julienschmidt/httprouter v1.3.0
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/mod v0.43.0

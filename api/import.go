@@ -93,10 +93,22 @@ func (s *Server) postImport(w http.ResponseWriter, r *http.Request, _ httprouter
 }
 
 // autoImport imports both sources AutoImportDelay after start, then every AutoImportEvery, until
-// ctx ends (CONTRACT 14). Failures are logged, never fatal.
+// ctx ends (CONTRACT 14); with AutoImportWatch it also imports shortly after the agents write.
+// Failures are logged, never fatal.
 func (s *Server) autoImport(ctx context.Context) {
 	if s.cfg.AutoImportEvery <= 0 {
 		return
+	}
+	if s.cfg.AutoImportWatch > 0 {
+		watching := make(chan struct{})
+		go func() {
+			defer close(watching)
+			err := s.importer.Watch(ctx, s.cfg.AutoImportWatch, func() { s.runAutoImport(ctx, "change") })
+			if err != nil {
+				s.log.Info("agent folders not watched; the timer imports their changes", "err", err)
+			}
+		}()
+		defer func() { <-watching }()
 	}
 	delay := s.cfg.AutoImportDelay
 	if delay <= 0 {

@@ -114,3 +114,69 @@ func TestAutoImport(t *testing.T) {
 		t.Errorf("%d events stored, want 84", n)
 	}
 }
+
+// copyFixtureTree copies src to dst keeping modification times (old files are idle).
+func copyFixtureTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(target, b, 0o644); err != nil {
+			return err
+		}
+		info, _ := d.Info()
+		return os.Chtimes(target, info.ModTime(), info.ModTime())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestWatchImport: with the watcher on, lines an agent appends are imported within moments.
+func TestWatchImport(t *testing.T) {
+	fx := importFixtures(t)
+	dir := t.TempDir()
+	copyFixtureTree(t, filepath.Join(fx, "claude"), filepath.Join(dir, "claude"))
+	copyFixtureTree(t, filepath.Join(fx, "codex"), filepath.Join(dir, "codex"))
+	h := newHarness(t, withRun(), withConfig(func(c *api.Config) {
+		c.ClaudeDir, c.CodexDir = filepath.Join(dir, "claude"), filepath.Join(dir, "codex")
+		c.AutoImportEvery, c.AutoImportDelay, c.AutoImportWatch = time.Hour, 300*time.Millisecond, 100*time.Millisecond
+	}))
+	stream := h.openStream("")
+	stream.until(func(m sseMessage) bool {
+		return m.Type == "session_update" && strings.Contains(m.Data, `"imported":84`)
+	})
+
+	b, err := os.ReadFile(filepath.Join(fx, "incremental", "codex-019d0dd6-7307-7077-a123-d57ab425a779.append"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A new day's folder, as Codex makes it, with a copy of C3 completed by its append.
+	src, err := os.ReadFile(filepath.Join(dir, "codex", "sessions", "2026", "03", "20", "rollout-2026-03-20T17-40-51-019d0dd6-7307-7077-a123-d57ab425a779.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := filepath.Join(dir, "codex", "sessions", "2026", "03", "22")
+	os.MkdirAll(day, 0o755)
+	fresh := strings.ReplaceAll(string(src)+string(b), "019d0dd6-7307-7077-a123-d57ab425a779", "019d0dd6-7307-7077-a123-000000000022")
+	if err := os.WriteFile(filepath.Join(day, "rollout-2026-03-22T10-00-00-019d0dd6-7307-7077-a123-000000000022.jsonl"), []byte(fresh), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	msgs := stream.until(func(m sseMessage) bool { return m.Type == "session_update" })
+	if last := msgs[len(msgs)-1]; !strings.Contains(last.Data, `"auto_import"`) {
+		t.Errorf("session_update = %s", last.Data)
+	}
+	if _, err := h.store.Session("019d0dd6-7307-7077-a123-000000000022"); err != nil {
+		t.Errorf("the new rollout was not imported: %v", err)
+	}
+}

@@ -31,10 +31,12 @@ type Config struct {
 	CORSOrigins       []string // origins allowed cross-origin requests
 
 	// The importer (CONTRACT 14, 18.11): Claude root and Codex home ("" leaves a source out of
-	// automatic imports), and the auto-import period (0: off) and first delay (default 5 s).
+	// automatic imports), the auto-import period (0: off) and first delay (default 5 s), and the
+	// debounce of the file watcher that imports as the agents write (0: no watching).
 	ClaudeDir, CodexDir string
 	AutoImportEvery     time.Duration
 	AutoImportDelay     time.Duration
+	AutoImportWatch     time.Duration
 }
 
 // UsageLimits are one agent type's usage-monitor windows (CONTRACT 8.8, 12.2).

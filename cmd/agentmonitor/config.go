@@ -70,6 +70,9 @@ func loadConfig() (config, error) {
 	}
 	a.HistoricalWindow = time.Duration(max(30, w)) * time.Minute
 	a.AutoImportEvery = time.Duration(autoImport) * time.Minute
+	if autoImport > 0 {
+		a.AutoImportWatch = 2 * time.Second
+	}
 	a.ClaudeDir, a.CodexDir = agentDirs()
 	a.StatsInterval = time.Duration(envInt("AGENTMONITOR_STATS_INTERVAL", 5000, 250)) * time.Millisecond
 	if n := envInt("AGENTMONITOR_MAX_SSE_CLIENTS", 50, 0); n > 0 {
