@@ -29,6 +29,7 @@ type Config struct {
 	Usage             []UsageLimits
 	Token             string   // when set, every request must carry it (CONTRACT 18.7)
 	CORSOrigins       []string // origins allowed cross-origin requests
+	SpoolPath         string   // the hooks' spool (<data dir>/spool.jsonl), drained by Run; "": none
 
 	// The importer (CONTRACT 14, 18.11): Claude root and Codex home ("" leaves a source out of
 	// automatic imports), the auto-import period (0: off) and first delay (default 5 s), and the
@@ -108,11 +109,15 @@ func New(cfg Config, store *kv.Store, hub *Hub, prices *pricing.Table, log *slog
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Run runs the background jobs (idle sweep, SSE stats push, auto-import) until ctx ends.
+// Run runs the background jobs (idle sweep, SSE stats push, auto-import, hook spool drain) until
+// ctx ends.
 func (s *Server) Run(ctx context.Context) {
 	imports := make(chan struct{})
 	go func() { defer close(imports); s.autoImport(ctx) }()
 	defer func() { <-imports }()
+	spool := make(chan struct{})
+	go func() { defer close(spool); s.drainSpoolEvery(ctx) }()
+	defer func() { <-spool }()
 	sweep := time.NewTicker(s.cfg.SweepInterval)
 	defer sweep.Stop()
 	stats := time.NewTicker(s.cfg.StatsInterval)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/agentmonitor/agentmonitor/api"
 	"github.com/agentmonitor/agentmonitor/api/contract"
+	"github.com/agentmonitor/agentmonitor/hooks"
 )
 
 // config is everything the server reads from AGENTMONITOR_* (CONTRACT 12, 18.11).
@@ -60,6 +61,7 @@ func loadConfig() (config, error) {
 
 	a := &c.API
 	a.Version = version
+	a.SpoolPath = filepath.Join(dir, hooks.SpoolName)
 	a.MaxPayloadBytes = int(envInt("AGENTMONITOR_MAX_PAYLOAD_KB", 10, 0) * 1024)
 	timeout := envInt("AGENTMONITOR_SESSION_TIMEOUT", 5, 1)
 	a.SessionTimeout = time.Duration(timeout) * time.Minute

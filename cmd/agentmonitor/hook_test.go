@@ -323,11 +323,69 @@ func TestHookSpoolsWhenTheServerIsDown(t *testing.T) {
 	if len(spooled) != len(files) {
 		t.Fatalf("%d spooled events, want %d", len(spooled), len(files))
 	}
+	var want []string
 	for _, ev := range spooled {
-		if id, _ := ev["event_id"].(string); !strings.HasPrefix(id, "hook-") || ev["session_id"] != fixtureSession {
+		id, _ := ev["event_id"].(string)
+		if !strings.HasPrefix(id, "hook-") || ev["session_id"] != fixtureSession {
 			t.Errorf("spooled %v", ev)
 		}
+		want = append(want, id)
 	}
+	slices.Sort(want)
+
+	// The server drains the spool at start: each event appears once.
+	db := filepath.Join(t.TempDir(), "spool.db")
+	storedOnce := func(srv *server) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			_, events := sessionEvents(t, srv.base, fixtureSession)
+			var got []string
+			for _, e := range events {
+				got = append(got, deref(e.EventID))
+			}
+			slices.Sort(got)
+			if slices.Equal(got, want) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("stored %v, want %v", got, want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	srv := startQuickServer(t, db, "AGENTMONITOR_DATA_DIR="+dataDir)
+	storedOnce(srv)
+	for _, name := range []string{hooks.SpoolName, hooks.SpoolName + ".draining"} {
+		if _, err := os.Stat(filepath.Join(dataDir, name)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s left after the drain: %v", name, err)
+		}
+	}
+	srv.stop(t)
+
+	// A drain that stopped half way leaves its file; the next start takes it again and the
+	// event_ids make the replay exact.
+	var lines bytes.Buffer
+	for _, ev := range spooled {
+		b, _ := json.Marshal(ev)
+		lines.Write(append(b, '\n'))
+	}
+	if err := os.WriteFile(filepath.Join(dataDir, hooks.SpoolName+".draining"), lines.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv = startQuickServer(t, db, "AGENTMONITOR_DATA_DIR="+dataDir)
+	defer srv.stop(t)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(dataDir, hooks.SpoolName+".draining")); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the replayed spool was not drained")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	storedOnce(srv)
 }
 
 // TestHookReturnsWhenTheServerHangs points the hook at a listener that accepts connections and
