@@ -156,6 +156,9 @@ func (im *Importer) Run(ctx context.Context, req Request) (Summary, error) {
 	if err == nil {
 		err = r.flush()
 	}
+	if werr := r.wait(); err == nil {
+		err = werr
+	}
 	sum.DurationMS = time.Since(start).Milliseconds()
 	sum.CostUSD = roundCost(sum.CostUSD)
 	return sum, err
@@ -190,6 +193,7 @@ type run struct {
 	bytes, bytesTotal int64
 	lastProgress      time.Time
 
+	inflight      *commit
 	codexModel    string
 	codexSessions map[string]string // session id → rollout path (fork lookups)
 	storedLoaded  bool
@@ -577,26 +581,59 @@ func (r *run) emit(agent string, ev *event) {
 	r.batch = append(r.batch, in)
 }
 
-// flush commits the waiting events and state records in one transaction.
+// flush hands the waiting events and state records to the store, to be committed in one
+// transaction while the run reads on; at most one commit is in flight, so the commits keep the
+// order of the batches and a file's offset never gets ahead of its events.
 func (r *run) flush() error {
-	if r.req.DryRun || len(r.batch) == 0 && len(r.states) == 0 {
+	if r.req.DryRun {
 		r.batch = r.batch[:0]
 		clear(r.states)
 		return nil
 	}
-	outs, err := r.im.store.IngestImport(r.ctx, r.batch, r.states)
-	if err != nil {
-		return fmt.Errorf("importer: commit %d events: %w", len(r.batch), err)
+	if err := r.wait(); err != nil {
+		return err
 	}
-	for i := range outs {
-		if outs[i].Duplicate {
+	if len(r.batch) == 0 && len(r.states) == 0 {
+		return nil
+	}
+	c := &commit{batch: r.batch, done: make(chan struct{})}
+	states := r.states
+	r.batch = make([]contract.Input, 0, len(c.batch))
+	r.states = map[string][]byte{}
+	go func() {
+		defer close(c.done)
+		c.outs, c.err = r.im.store.IngestImport(r.ctx, c.batch, states)
+	}()
+	r.inflight = c
+	return nil
+}
+
+// commit is one batch on its way to the store.
+type commit struct {
+	batch []contract.Input
+	outs  []kv.Outcome
+	err   error
+	done  chan struct{}
+}
+
+// wait waits for the commit in flight, if any, and counts what it stored.
+func (r *run) wait() error {
+	c := r.inflight
+	if c == nil {
+		return nil
+	}
+	r.inflight = nil
+	<-c.done
+	if c.err != nil {
+		return fmt.Errorf("importer: commit %d events: %w", len(c.batch), c.err)
+	}
+	for i := range c.outs {
+		if c.outs[i].Duplicate {
 			r.sum.Duplicates++
 			continue
 		}
-		r.sum.count(&r.batch[i])
+		r.sum.count(&c.batch[i])
 	}
-	r.batch = r.batch[:0]
-	clear(r.states)
 	return nil
 }
 
