@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -38,11 +37,6 @@ DATE is YYYY-MM-DD (00:00:00Z) or an ISO-8601 time; bounds are inclusive.
 // importCmd is `agentmonitor import` (issue 5, CONTRACT 14 and 18.6).
 func importCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, importUsage, "\nFlags:\n")
-		fs.PrintDefaults()
-	}
 	var body api.ImportBody
 	fs.StringVar(&body.Source, "source", importer.SourceAll, "claude-code, codex or all")
 	fs.StringVar(&body.From, "from", "", "import only what happened at or after DATE")
@@ -52,19 +46,17 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&body.ClaudeDir, "claude-dir", "", "Claude Code root holding projects/ (default $AGENTMONITOR_CLAUDE_DIR or ~/.claude)")
 	fs.StringVar(&body.CodexDir, "codex-dir", "", "Codex home holding sessions/ (default $CODEX_HOME or ~/.codex)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	rest, err := parseFlags(fs, args, importUsage, stdout)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("import: unexpected argument %q (see agentmonitor import --help)", fs.Arg(0))
+	if len(rest) > 0 {
+		return usageErrorf("import: unexpected argument %q (see agentmonitor import --help)", rest[0])
 	}
 	switch body.Source {
 	case importer.SourceAll, importer.SourceClaude, importer.SourceCodex:
 	default:
-		return fmt.Errorf("import: --source %q: want claude-code, codex or all", body.Source)
+		return usageErrorf("import: --source %q: want claude-code, codex or all", body.Source)
 	}
 	// The server may run elsewhere: send absolute folders.
 	for _, d := range []*string{&body.ClaudeDir, &body.CodexDir} {
@@ -78,7 +70,7 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	req, err := body.Request()
 	if err != nil {
-		return fmt.Errorf("import: %w", err)
+		return usageErrorf("import: %v", err)
 	}
 	cfg, err := loadConfig()
 	if err != nil {
@@ -88,9 +80,9 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 
 	var sum importer.Summary
-	if base, ok := runningServer(ctx, cfg); ok {
+	if base, ok := runningServer(ctx); ok {
 		fmt.Fprintf(stderr, "importing through the server at %s\n", base)
-		sum, err = remoteImport(ctx, base, body, cfg)
+		sum, err = remoteImport(ctx, base, body)
 	} else {
 		sum, err = localImport(ctx, cfg, req, stderr)
 	}
@@ -109,29 +101,16 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// importServerURL is AGENTMONITOR_URL, else the address the server listens on (a wildcard host is
-// reached on the loopback address).
-func importServerURL(cfg config) string {
-	if u := strings.TrimRight(strings.TrimSpace(os.Getenv("AGENTMONITOR_URL")), "/"); u != "" {
-		return u
-	}
-	host := strings.Trim(cfg.Host, "[]")
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	return "http://" + net.JoinHostPort(host, cfg.Port)
-}
-
 // runningServer reports whether an AgentMonitor server answers /api/health.
-func runningServer(ctx context.Context, cfg config) (string, bool) {
-	base := importServerURL(cfg)
+func runningServer(ctx context.Context) (string, bool) {
+	base := serverURL()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/health", nil)
 	if err != nil {
 		return base, false
 	}
-	withToken(req, cfg)
+	authorize(req)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return base, false
@@ -146,14 +125,8 @@ func runningServer(ctx context.Context, cfg config) (string, bool) {
 	return base, true
 }
 
-func withToken(req *http.Request, cfg config) {
-	if cfg.API.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+cfg.API.Token)
-	}
-}
-
 // remoteImport asks the server that holds the database to import (POST /api/import).
-func remoteImport(ctx context.Context, base string, body api.ImportBody, cfg config) (importer.Summary, error) {
+func remoteImport(ctx context.Context, base string, body api.ImportBody) (importer.Summary, error) {
 	var sum importer.Summary
 	b, err := json.Marshal(body)
 	if err != nil {
@@ -164,7 +137,7 @@ func remoteImport(ctx context.Context, base string, body api.ImportBody, cfg con
 		return sum, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	withToken(req, cfg)
+	authorize(req)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return sum, fmt.Errorf("import through %s: %w", base, err)
@@ -209,7 +182,7 @@ func localImport(ctx context.Context, cfg config, req importer.Request, stderr i
 	if errors.Is(err, kv.ErrLocked) {
 		return importer.Summary{}, fmt.Errorf("import: %s is held by another process and no server answered at %s: "+
 			"stop that process, or point AGENTMONITOR_URL (or AGENTMONITOR_HOST/AGENTMONITOR_PORT) at its server",
-			cfg.DBPath, importServerURL(cfg))
+			cfg.DBPath, serverURL())
 	}
 	if err != nil {
 		return importer.Summary{}, err

@@ -104,10 +104,13 @@ func TestImportCommandLocal(t *testing.T) {
 	}
 
 	// Bad flags fail before touching anything.
-	for _, bad := range [][]string{{"--source", "cursor"}, {"--from", "last week"}, {"extra"}} {
-		if _, _, err := runImport(t, bad...); err == nil {
-			t.Errorf("%v accepted", bad)
+	for _, bad := range [][]string{{"--source", "cursor"}, {"--from", "last week"}, {"extra"}, {"--nope"}} {
+		if _, _, err := runImport(t, bad...); exitCode(err, io.Discard) != exitUsage {
+			t.Errorf("%v: %v, want a usage error", bad, err)
 		}
+	}
+	if _, out, err := runImport(t, "--help"); exitCode(err, io.Discard) != exitOK || !strings.Contains(out, "--codex-dir") {
+		t.Errorf("--help: %v %s", err, out)
 	}
 
 	// The file is held by another process (here: an open store) and no server answers.

@@ -1,6 +1,7 @@
 // Command agentmonitor is the AgentMonitor server and its command-line tools.
 //
 //	agentmonitor [serve] [--debug] [--json-logs]   run the server (the default)
+//	agentmonitor import [flags]                    import Claude Code and Codex history
 //	agentmonitor version                           print version, commit and Go version
 package main
 
@@ -52,10 +53,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "agentmonitor %s (commit %s, %s)\n", version, commit, runtime.Version())
 		return nil
 	case "help":
-		fmt.Fprintln(stdout, "usage: agentmonitor [serve|version] [flags]")
+		fmt.Fprintln(stdout, "usage: agentmonitor [serve|import|hook|version] [flags]")
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (try: serve, version)", cmd)
+	return fmt.Errorf("unknown command %q (try: serve, import, hook, version)", cmd)
 }
 
 func serve(args []string, stderr io.Writer) error {
