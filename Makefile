@@ -18,10 +18,12 @@ test:
 	$(GO) test -race -count=1 ./...
 
 # The load generator drives a freshly built server over loopback and prints throughput, latency
-# percentiles, RSS and SSE delivery; then the query benchmarks over 1M stored events.
+# percentiles, RSS and SSE delivery; then the query benchmarks over 1M stored events, then an
+# import of a generated 50 MB history (AGENTMONITOR_IMPORT_BENCH_MB=500 for the issue's size).
 bench: build
 	$(GO) run ./cmd/ambench -bin $(BIN)
 	$(GO) test -run '^$$' -bench 'Query1M' -benchtime 100x -timeout 30m ./api
+	$(GO) test -run '^$$' -bench 'Import' -benchtime 1x -timeout 30m ./importer
 
 lint:
 	$(GO) vet ./...
