@@ -32,6 +32,7 @@ func (s *Server) routes() http.Handler {
 	r.GET("/api/filter-options", s.filterOptions)
 	r.GET("/api/stream", s.stream)
 	r.POST("/api/import", s.postImport)
+	r.GET("/api/backup", s.backup)
 
 	for _, p := range dashboardRoutes {
 		r.GET(p, s.dashboard)

@@ -600,9 +600,12 @@ func (r *run) flush() error {
 	states := r.states
 	r.batch = make([]contract.Input, 0, len(c.batch))
 	r.states = map[string][]byte{}
+	// note: the commit is waited for even when ctx ends. Abandoned, it could land after the next
+	// run has read the file's previous state, which would then read those lines again.
+	ctx := context.WithoutCancel(r.ctx)
 	go func() {
 		defer close(c.done)
-		c.outs, c.err = r.im.store.IngestImport(r.ctx, c.batch, states)
+		c.outs, c.err = r.im.store.IngestImport(ctx, c.batch, states)
 	}()
 	r.inflight = c
 	return nil

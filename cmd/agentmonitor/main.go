@@ -47,6 +47,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return serve(args, stderr)
 	case "hook":
 		return hookCmd(args, os.Stdin, stdout)
+	case "backup":
+		return backupCmd(args, stdout)
+	case "restore":
+		return restoreCmd(args, stdout)
 	case "import":
 		return importCmd(args, stdout, stderr)
 	case "version":
