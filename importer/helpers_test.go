@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
-	"time"
 
 	"github.com/agentmonitor/agentmonitor/api/contract"
 	"github.com/agentmonitor/agentmonitor/kv"
@@ -166,8 +165,6 @@ func deref[T any](p *T) T {
 	}
 	return *p
 }
-
-var _ = time.Second
 
 func mustState(t testing.TB, b []byte) fileState {
 	t.Helper()

@@ -164,6 +164,7 @@ func (im *Importer) Run(ctx context.Context, req Request) (Summary, error) {
 	return sum, err
 }
 
+// roundCost rounds a summed cost to 10 decimals, hiding float noise in the summary.
 func roundCost(c float64) float64 {
 	v, _ := strconv.ParseFloat(strconv.FormatFloat(c, 'f', 10, 64), 64)
 	return v
@@ -199,7 +200,7 @@ type run struct {
 	storedLoaded  bool
 }
 
-// dirs resolves the roots of the sources a request selects.
+// sources resolves the roots of the sources a request selects.
 func (r *run) sources() ([]*source, error) {
 	src := r.req.Source
 	if src == "" {
