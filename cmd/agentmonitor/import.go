@@ -192,7 +192,8 @@ func localImport(ctx context.Context, cfg config, req importer.Request, stderr i
 		CodexDir:        cfg.API.CodexDir,
 		MaxPayloadBytes: cfg.API.MaxPayloadBytes,
 		Prices:          prices,
-		Logger:          log,
+		// The summary lists skipped lines and files; the log would only repeat them.
+		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 	})
 	bar := newProgressBar(stderr)
 	req.Progress = bar.show
