@@ -96,6 +96,7 @@ func cliFails(t *testing.T, res cliResult, what, says string) {
 // TestBackupAndRestore takes a backup through a running server under ingest, then directly from
 // the file, and restores it: refused while a server runs or over a database without --force.
 func TestBackupAndRestore(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "live.db")
 	srv := startQuickServer(t, db)

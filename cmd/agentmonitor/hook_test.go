@@ -198,6 +198,7 @@ var expected = []struct {
 // TestHookFixturesThroughTheBinary feeds the twelve recorded hook inputs, in order, through
 // `agentmonitor hook` into a running server and checks what it stored against the fixtures README.
 func TestHookFixturesThroughTheBinary(t *testing.T) {
+	t.Parallel()
 	dataDir := t.TempDir()
 	srv := startQuickServer(t, filepath.Join(t.TempDir(), "hooks.db"), "AGENTMONITOR_DATA_DIR="+dataDir)
 	defer srv.stop(t)
@@ -312,6 +313,7 @@ func closedPort(t *testing.T) string {
 }
 
 func TestHookSpoolsWhenTheServerIsDown(t *testing.T) {
+	t.Parallel()
 	dataDir := filepath.Join(t.TempDir(), "not", "yet", "there")
 	env := hookEnv(closedPort(t), dataDir)
 	files := []string{"02-UserPromptSubmit.json", "06-PostToolUse.json", "12-SessionEnd.json"}
@@ -391,6 +393,7 @@ func TestHookSpoolsWhenTheServerIsDown(t *testing.T) {
 // TestHookReturnsWhenTheServerHangs points the hook at a listener that accepts connections and
 // never answers, and at a stdin that never closes.
 func TestHookReturnsWhenTheServerHangs(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -443,6 +446,7 @@ func TestHookReturnsWhenTheServerHangs(t *testing.T) {
 
 // TestHookAnswers: 5xx spools the event, 4xx drops it, the token goes along as a bearer token.
 func TestHookAnswers(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var status int
 	var auth []string
