@@ -69,6 +69,7 @@ type Store struct {
 	agentSeen map[string]int64 // agent type → last_seen_at written (writer only)
 
 	eventsStored atomic.Int64
+	wstats       writerStats
 	dbUUID       string
 }
 

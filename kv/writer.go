@@ -134,6 +134,7 @@ func (s *Store) writer() {
 // commit applies a batch of requests in one transaction. If the transaction fails and it held
 // several requests, each is retried alone, so one request that cannot be stored fails only itself.
 func (s *Store) commit(batch []*request) {
+	start := time.Now()
 	now := s.opts.Now().UTC()
 	w := &txWriter{s: s, now: now.Unix(), sessions: map[string]*sessionRec{}}
 	results := make([]response, len(batch))
@@ -165,6 +166,9 @@ func (s *Store) commit(batch []*request) {
 			}
 			return
 		}
+		s.wstats.mu.Lock()
+		s.wstats.st.Failed++
+		s.wstats.mu.Unlock()
 		s.log.Error("commit failed", "events", len(batch[0].inputs), "err", err)
 		batch[0].done <- response{err: fmt.Errorf("kv: commit: %w", err)}
 		return
@@ -180,6 +184,7 @@ func (s *Store) commit(batch []*request) {
 	}
 	s.mu.Unlock()
 	s.eventsStored.Add(w.stored)
+	s.wstats.record(w.all, w.stored, time.Since(start))
 	for agentType := range w.agents {
 		s.agentSeen[agentType] = w.now
 	}
@@ -205,7 +210,8 @@ type txWriter struct {
 	rollups   map[string]*agg
 	timeline  map[string]*agg
 	counts    map[string]int64
-	committed []Committed
+	committed []Committed // stored rows to broadcast
+	all       []Committed // every stored row, for the statistics
 	stored    int64
 	newIDs    map[string]dictEntry // dictionary ids given out in this transaction
 	next      [256]uint32
@@ -401,8 +407,10 @@ func (w *txWriter) insert(in *contract.Input, broadcast bool) (Outcome, error) {
 	}
 
 	w.stored++
+	c := Committed{Row: row, JSON: body}
+	w.all = append(w.all, c)
 	if broadcast {
-		w.committed = append(w.committed, Committed{Row: row, JSON: body})
+		w.committed = append(w.committed, c)
 	}
 	return Outcome{ID: int64(seq)}, nil
 }
