@@ -5,8 +5,12 @@ go 1.26.0
 require (
 	github.com/fsnotify/fsnotify v1.10.1
 	github.com/julienschmidt/httprouter v1.3.0
+	github.com/maxence-charriere/go-app/v10 v10.1.11
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/mod v0.43.0
 )
 
-require golang.org/x/sys v0.45.0 // indirect
+require (
+	github.com/google/uuid v1.6.0 // indirect
+	golang.org/x/sys v0.45.0 // indirect
+)

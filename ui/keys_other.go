@@ -1,0 +1,6 @@
+//go:build !(js && wasm)
+
+package ui
+
+// bindKeys does nothing outside a browser.
+func bindKeys() {}
