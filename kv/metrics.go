@@ -48,14 +48,15 @@ func (w *writerStats) record(events []Committed, stored int64, took time.Duratio
 	}
 }
 
-// Stats returns a copy of the writer's statistics.
-func (s *Store) Stats() WriterStats {
+// WriterStats returns a copy of the writer's statistics.
+func (s *Store) WriterStats() WriterStats {
 	s.wstats.mu.Lock()
 	st := s.wstats.st
 	st.CommitSizes = append([]int64(nil), st.CommitSizes...)
 	st.EventsByType, st.EventsBySource = cloneCounts(st.EventsByType), cloneCounts(st.EventsBySource)
 	s.wstats.mu.Unlock()
-	st.SyncTime = s.db.Stats().TxStats.GetWriteTime()
+	db := s.db.Stats()
+	st.SyncTime = db.TxStats.GetWriteTime()
 	return st
 }
 
