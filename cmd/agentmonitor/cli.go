@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 )
@@ -123,4 +124,39 @@ func dbPath() (string, error) {
 		return "", err
 	}
 	return filepath.Join(dir, "agentmonitor.db"), nil
+}
+
+// usage is what `agentmonitor help` and `agentmonitor --help` print.
+const usage = `usage: agentmonitor [COMMAND] [flags]
+
+Commands:
+  serve                          run the server on 127.0.0.1:3141 (the default command)
+  hook [EVENT]                   Claude Code's hook command: send the event on stdin to the server
+  hooks install|uninstall|status|print claude
+                                 connect Claude Code through its settings.json
+  hooks print codex              print the ~/.codex/config.toml block that connects Codex
+  import [flags]                 import Claude Code and Codex history
+  backup [--db PATH] FILE        write a consistent copy of the database to FILE
+  restore [--db PATH] [--force] FILE
+                                 put a backup in place of the database
+  version                        print version, commit and Go version
+  help                           print this
+
+Every command takes --help. Exit status: 0 success, 1 failure (the reason is on stderr), 2 a
+wrong command, flag or argument, 3 "hooks status" found a hook event not connected. The hook
+command always exits 0.
+`
+
+// versionCmd is `agentmonitor version`.
+func versionCmd(args []string, stdout io.Writer) error {
+	flags := flag.NewFlagSet("version", flag.ContinueOnError)
+	pos, err := parseFlags(flags, args, "usage: agentmonitor version\n\nPrints the version, the commit it was built from and the Go version.\n", stdout)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErrorf("version: unexpected %q", pos[0])
+	}
+	fmt.Fprintf(stdout, "agentmonitor %s (commit %s, %s)\n", version, commit, runtime.Version())
+	return nil
 }

@@ -2,7 +2,12 @@
 //
 //	agentmonitor [serve] [--debug] [--json-logs]   run the server (the default)
 //	agentmonitor import [flags]                    import Claude Code and Codex history
+//	agentmonitor hook [EVENT]                      Claude Code's hook command
+//	agentmonitor hooks install|uninstall|status|print claude|codex   connect the agents
+//	agentmonitor backup FILE / restore FILE        copy the database out and back
 //	agentmonitor version                           print version, commit and Go version
+//
+// Every command takes --help; exit codes are listed by `agentmonitor help` and in the README.
 package main
 
 import (
@@ -16,7 +21,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
@@ -39,6 +43,10 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) error {
 	cmd := "serve"
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
@@ -51,16 +59,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return backupCmd(args, stdout)
 	case "restore":
 		return restoreCmd(args, stdout)
+	case "hooks":
+		return hooksCmd(args, stdout)
 	case "import":
 		return importCmd(args, stdout, stderr)
 	case "version":
-		fmt.Fprintf(stdout, "agentmonitor %s (commit %s, %s)\n", version, commit, runtime.Version())
-		return nil
+		return versionCmd(args, stdout)
 	case "help":
-		fmt.Fprintln(stdout, "usage: agentmonitor [serve|import|hook|version] [flags]")
+		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (try: serve, import, hook, version)", cmd)
+	return usageErrorf("unknown command %q (see agentmonitor help)", cmd)
 }
 
 func serve(args []string, stderr io.Writer) error {
