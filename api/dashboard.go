@@ -1,10 +1,13 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/julienschmidt/httprouter"
+
+	"github.com/agentmonitor/agentmonitor/ui/web"
 )
 
 // placeholderPage is served for the dashboard's routes while the binary carries no built dashboard
@@ -25,16 +28,43 @@ AgentMonitor checkout and start <code>bin/agentmonitor</code>.</p>
 </html>
 `
 
+// newDashboard returns the dashboard's handler (package ui/web), or nil when the binary carries
+// no built dashboard.
+func (s *Server) newDashboard() http.Handler {
+	files := s.cfg.DashboardFiles
+	if files == nil {
+		files = web.Files()
+	}
+	h, err := web.New(files, s.cfg.Version)
+	if err != nil {
+		if !errors.Is(err, web.ErrNotBuilt) {
+			s.log.Error("dashboard unavailable", "err", err)
+		}
+		return nil
+	}
+	return h
+}
+
+// dashboard answers the dashboard's pages: the app shell, or the plain page without one.
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+	if s.web != nil {
+		s.web.ServeHTTP(w, r)
+		return
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
 	_, _ = w.Write([]byte(placeholderPage))
 }
 
-// notFound answers every unrouted path; API paths get a JSON body.
+// notFound answers every unrouted path; API paths get a JSON body. Other paths go to the
+// dashboard, which serves its files (app.js, the manifest, /web/...) and 404 for the rest.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
 		writeError(w, http.StatusNotFound, "not found")
+		return
+	}
+	if s.web != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		s.web.ServeHTTP(w, r)
 		return
 	}
 	http.NotFound(w, r)

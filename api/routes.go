@@ -34,6 +34,7 @@ func (s *Server) routes() http.Handler {
 	r.POST("/api/import", s.postImport)
 	r.GET("/api/backup", s.backup)
 
+	s.web = s.newDashboard()
 	for _, p := range dashboardRoutes {
 		r.GET(p, s.dashboard)
 	}

@@ -4,6 +4,7 @@ package api
 
 import (
 	"context"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
@@ -30,6 +31,7 @@ type Config struct {
 	Token             string   // when set, every request must carry it (CONTRACT 18.7)
 	CORSOrigins       []string // origins allowed cross-origin requests
 	SpoolPath         string   // the hooks' spool (<data dir>/spool.jsonl), drained by Run; "": none
+	DashboardFiles    fs.FS    // the dashboard's files (ui/web); nil: those embedded in the binary
 
 	// The importer (CONTRACT 14, 18.11): Claude root and Codex home ("" leaves a source out of
 	// automatic imports), the auto-import period (0: off) and first delay (default 5 s), and the
@@ -83,6 +85,7 @@ type Server struct {
 	git     *branchCache
 	started time.Time
 	handler http.Handler
+	web     http.Handler // the dashboard; nil when the binary has none built
 
 	importer *importer.Importer
 }
