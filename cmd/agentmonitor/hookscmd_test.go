@@ -187,3 +187,13 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		t.Errorf("version: %d %q", res.code, res.stdout)
 	}
 }
+
+// TestNonLoopbackNeedsAToken: a server asked to listen beyond this machine without a token
+// refuses to start (CONTRACT 18.7).
+func TestNonLoopbackNeedsAToken(t *testing.T) {
+	res := runCLI(t, nil, []string{"AGENTMONITOR_HOST=0.0.0.0", "AGENTMONITOR_TOKEN=", "AGENTMONITOR_PORT=1",
+		"AGENTMONITOR_DATA_DIR=" + t.TempDir()}, "serve")
+	if res.code != exitFailure || !strings.Contains(res.stderr, "AGENTMONITOR_TOKEN") {
+		t.Errorf("serve on 0.0.0.0 without a token: exit %d\n%s", res.code, res.stderr)
+	}
+}
