@@ -4,18 +4,26 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN      := bin/agentmonitor
+WEB      := ui/web/static
 
-.PHONY: run build test bench bench-queries lint fmt clean
+.PHONY: run build wasm test bench bench-queries lint fmt clean
 
 run:
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/agentmonitor serve --debug
 
-build:
+build: wasm
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/agentmonitor
+
+# The dashboard's WebAssembly client, gzipped into the folder the binary embeds (ui/web).
+wasm:
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags "-s -w" -o $(WEB)/app.wasm ./wasm
+	gzip -9 -n -f $(WEB)/app.wasm
+	@ls -l $(WEB)/app.wasm.gz
 
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	GOOS=js GOARCH=wasm $(GO) build -o /dev/null ./wasm
 
 # The load generator drives a freshly built server over loopback and prints throughput, latency
 # percentiles, RSS and SSE delivery; then the query benchmarks over 1M stored events, then an
@@ -33,4 +41,4 @@ fmt:
 	gofmt -w .
 
 clean:
-	rm -rf bin dist
+	rm -rf bin dist $(WEB)/app.wasm $(WEB)/app.wasm.gz
