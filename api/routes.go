@@ -32,6 +32,12 @@ func (s *Server) routes() http.Handler {
 	r.GET("/api/filter-options", s.filterOptions)
 	r.GET("/api/stream", s.stream)
 	r.POST("/api/import", s.postImport)
+	r.POST("/api/otel/v1/logs", s.otlpLogs)
+	r.POST("/api/otel/v1/metrics", s.otlpMetrics)
+	r.POST("/api/otel/v1/traces", s.otlpTraces)
+	r.POST("/v1/logs", s.otlpLogs)
+	r.POST("/v1/metrics", s.otlpMetrics)
+	r.POST("/v1/traces", s.otlpTraces)
 	r.GET("/api/backup", s.backup)
 
 	s.web = s.newDashboard()
