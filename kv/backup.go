@@ -11,9 +11,18 @@ import (
 // one snapshot (a read transaction), so ingest goes on meanwhile; the copy holds every event
 // committed before the call. The copy opens as a database of its own.
 func (s *Store) Backup(w io.Writer) (int64, error) {
+	return s.BackupTo(func(int64) (io.Writer, error) { return w, nil })
+}
+
+// BackupTo is Backup for a writer that needs the copy's exact size first (an HTTP response's
+// Content-Length): open is called with it, inside the snapshot, before anything is written.
+func (s *Store) BackupTo(open func(size int64) (io.Writer, error)) (int64, error) {
 	var n int64
 	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
+		w, err := open(tx.Size())
+		if err != nil {
+			return err
+		}
 		n, err = tx.WriteTo(w)
 		return err
 	})
@@ -21,14 +30,4 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 		return n, fmt.Errorf("kv: backup: %w", err)
 	}
 	return n, nil
-}
-
-// BackupSize is the size a Backup written now would have.
-func (s *Store) BackupSize() int64 {
-	var n int64
-	_ = s.db.View(func(tx *bolt.Tx) error {
-		n = tx.Size()
-		return nil
-	})
-	return n
 }
