@@ -20,6 +20,7 @@ const (
 	exitFailure      = 1 // the command failed; the reason is on stderr
 	exitUsage        = 2 // unknown command, flag or argument
 	exitNotInstalled = 3 // hooks status: some hook entry is missing or outdated
+	exitNotRunning   = 3 // service status: no server answers
 )
 
 // exitError ends the process with a status other than exitFailure.
@@ -139,12 +140,14 @@ Commands:
   backup [--db PATH] FILE        write a consistent copy of the database to FILE
   restore [--db PATH] [--force] FILE
                                  put a backup in place of the database
+  service install|uninstall|status
+                                 run the server as a background service (systemd, launchd)
   version                        print version, commit and Go version
   help                           print this
 
 Every command takes --help. Exit status: 0 success, 1 failure (the reason is on stderr), 2 a
-wrong command, flag or argument, 3 "hooks status" found a hook event not connected. The hook
-command always exits 0.
+wrong command, flag or argument, 3 "hooks status" found a hook event not connected or
+"service status" found no server running. The hook command always exits 0.
 `
 
 // versionCmd is `agentmonitor version`.

@@ -5,6 +5,7 @@
 //	agentmonitor hook [EVENT]                      Claude Code's hook command
 //	agentmonitor hooks install|uninstall|status|print claude|codex   connect the agents
 //	agentmonitor backup FILE / restore FILE        copy the database out and back
+//	agentmonitor service install|uninstall|status  run the server as a background service
 //	agentmonitor version                           print version, commit and Go version
 //
 // Every command takes --help; exit codes are listed by `agentmonitor help` and in the README.
@@ -63,6 +64,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return hooksCmd(args, stdout)
 	case "import":
 		return importCmd(args, stdout, stderr)
+	case "service":
+		return serviceCmd(args, stdout)
 	case "version":
 		return versionCmd(args, stdout)
 	case "help":
