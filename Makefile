@@ -6,7 +6,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN      := bin/agentmonitor
 WEB      := ui/web/static
 
-.PHONY: run build wasm test bench bench-queries lint fmt clean
+.PHONY: run build wasm test fuzz bench bench-queries lint fmt clean
 
 run:
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/agentmonitor serve --debug
@@ -24,6 +24,17 @@ test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 	GOOS=js GOARCH=wasm $(GO) build -o /dev/null ./wasm
+	$(MAKE) fuzz
+
+# Every fuzz target for FUZZTIME each (seeded from real inputs; longer runs: make fuzz FUZZTIME=5m).
+FUZZTIME ?= 3s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 200x $$pkg >/dev/null; \
+		done; \
+	done
 
 # The load generator drives a freshly built server over loopback and prints throughput, latency
 # percentiles, RSS and SSE delivery; then the query benchmarks over 1M stored events, then an
