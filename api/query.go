@@ -17,12 +17,13 @@ import (
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	writeJSON(w, http.StatusOK, contract.Health{
-		Status:       "ok",
-		Uptime:       int64(time.Since(s.started) / time.Second),
-		DBSizeBytes:  s.store.Size(),
-		SSEClients:   s.hub.Clients(),
-		EventsStored: s.store.EventsStored(),
-		Version:      s.cfg.Version,
+		Status:        "ok",
+		Uptime:        int64(time.Since(s.started) / time.Second),
+		DBSizeBytes:   s.store.Size(),
+		SSEClients:    s.hub.Clients(),
+		EventsStored:  s.store.EventsStored(),
+		EventsIndexed: s.eventsIndexed(),
+		Version:       s.cfg.Version,
 	})
 }
 
@@ -218,6 +219,10 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request, _ httprout
 	}
 	if n, ok := intParam(q, "limit"); ok {
 		f.Limit = clampInt(max(n, 0))
+	}
+	if q.Get("q") != "" {
+		s.searchSessions(w, r, f) // CONTRACT 18.5
+		return
 	}
 	sessions := s.store.Sessions(f)
 	writeJSON(w, http.StatusOK, map[string]any{"sessions": sessions, "total": len(sessions)})

@@ -30,6 +30,7 @@ func (s *Server) routes() http.Handler {
 	r.GET("/api/sessions/:id", s.session)
 	r.GET("/api/sessions/:id/transcript", s.transcript)
 	r.GET("/api/filter-options", s.filterOptions)
+	r.GET("/api/search", s.search)
 	r.GET("/api/stream", s.stream)
 	r.POST("/api/import", s.postImport)
 	r.POST("/api/otel/v1/logs", s.otlpLogs)

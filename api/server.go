@@ -11,6 +11,7 @@ import (
 
 	"github.com/agentmonitor/agentmonitor/api/contract"
 	"github.com/agentmonitor/agentmonitor/importer"
+	"github.com/agentmonitor/agentmonitor/index"
 	"github.com/agentmonitor/agentmonitor/kv"
 	"github.com/agentmonitor/agentmonitor/pricing"
 )
@@ -88,6 +89,7 @@ type Server struct {
 	web     http.Handler // the dashboard; nil when the binary has none built
 
 	importer *importer.Importer
+	idx      *index.Index // nil: no search (SetIndex)
 }
 
 // New returns the API server. The hub must be the one the store's OnCommit publishes to.

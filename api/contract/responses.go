@@ -163,5 +163,8 @@ type Health struct {
 	DBSizeBytes  int64  `json:"db_size_bytes"`
 	SSEClients   int64  `json:"sse_clients"`
 	EventsStored int64  `json:"events_stored"`
-	Version      string `json:"version"`
+	// EventsIndexed is how many events the search index holds (CONTRACT 18.6); absent when the
+	// server runs without one.
+	EventsIndexed *int64 `json:"events_indexed,omitempty"`
+	Version       string `json:"version"`
 }
