@@ -123,17 +123,17 @@ func (p *costsPage) renderBody() app.UI {
 	models := make([]bar, 0, len(p.cost.ByModel))
 	for _, m := range p.cost.ByModel {
 		models = append(models, bar{Label: m.Model, Value: m.CostUSD, Text: usd(m.CostUSD),
-			Sub: compact(float64(m.TokensIn)) + " in / " + compact(float64(m.TokensOut)) + " out · " + count(m.EventCount) + " events"})
+			Sub: compact(float64(m.TokensIn)) + " in / " + compact(float64(m.TokensOut)) + " out · " + plural(m.EventCount, "event")})
 	}
 	projects := make([]bar, 0, len(p.cost.ByProject))
 	for _, pr := range p.cost.ByProject {
 		projects = append(projects, bar{Label: pr.Project, Value: pr.CostUSD, Text: usd(pr.CostUSD),
-			Sub: count(pr.SessionCount) + " sessions · " + count(pr.EventCount) + " events"})
+			Sub: plural(pr.SessionCount, "session") + " · " + plural(pr.EventCount, "event")})
 	}
 	agents := make([]bar, 0, len(p.agents))
 	for _, a := range p.agents {
 		agents = append(agents, bar{Label: agentLabel(a.Agent), Value: a.CostUSD, Text: usd(a.CostUSD),
-			Sub: compact(float64(a.TokensIn+a.TokensOut)) + " tokens · " + count(a.Events) + " events"})
+			Sub: compact(float64(a.TokensIn+a.TokensOut)) + " tokens · " + plural(a.Events, "event")})
 	}
 	return box("",
 		box("statsbar",

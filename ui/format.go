@@ -204,3 +204,11 @@ func sortBy[E any](s []E, less func(a, b E) bool) {
 		}
 	}
 }
+
+// plural counts things: "1 event", "2 events".
+func plural(n int64, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return count(n) + " " + thing + "s"
+}

@@ -47,8 +47,10 @@ type liveData struct {
 	stats    contract.Stats
 	sessions []contract.Session        // active and idle sessions, the cards
 	last     map[string]contract.Event // each card's latest event
+	lastText map[string]string         // and what it did, for the card
 	feed     []contract.Event          // newest first, at most feedMax
 	seen     map[int64]bool            // ids in feed
+	details  map[int64]string          // each shown event's detail (metadata is JSON: parse once)
 	held     int                       // events held back while paused
 }
 
@@ -59,21 +61,42 @@ func (d *liveData) setFeed(events []contract.Event) {
 	}
 	d.feed = events
 	d.seen = make(map[int64]bool, len(events))
-	for _, e := range events {
-		d.seen[e.ID] = true
+	d.details = make(map[int64]string, len(events))
+	for i := range events {
+		d.seen[events[i].ID] = true
+		d.details[events[i].ID] = eventDetail(&events[i])
 	}
 	d.noteLast(events)
+}
+
+// eventDetail is what an event's transcript entry shows: its prompt, command, file or error.
+func eventDetail(e *contract.Event) string {
+	return clip(contract.NewTranscriptEntry(e).Detail, 160)
 }
 
 // noteLast remembers the latest event of each session among events.
 func (d *liveData) noteLast(events []contract.Event) {
 	if d.last == nil {
 		d.last = make(map[string]contract.Event)
+		d.lastText = make(map[string]string)
 	}
+	changed := map[string]bool{}
 	for _, e := range events {
 		if prev, ok := d.last[e.SessionID]; !ok || prev.ID < e.ID {
 			d.last[e.SessionID] = e
+			changed[e.SessionID] = true
 		}
+	}
+	for id := range changed {
+		e := d.last[id]
+		text := e.EventType
+		if t := str(e.ToolName); t != "" {
+			text = t
+		}
+		if detail := contract.NewTranscriptEntry(&e).Detail; detail != "" {
+			text += " · " + clip(detail, 80)
+		}
+		d.lastText[id] = text
 	}
 }
 
@@ -116,6 +139,10 @@ func (d *liveData) apply(events []contract.Event, f feedFilter, paused bool) (un
 			continue
 		}
 		d.seen[e.ID] = true
+		if d.details == nil {
+			d.details = make(map[int64]string)
+		}
+		d.details[e.ID] = eventDetail(&e)
 		add = append(add, e)
 	}
 	d.noteLast(events)
@@ -128,6 +155,7 @@ func (d *liveData) apply(events []contract.Event, f feedFilter, paused bool) (un
 	if len(feed) > feedMax {
 		for _, e := range feed[feedMax:] {
 			delete(d.seen, e.ID)
+			delete(d.details, e.ID)
 		}
 		feed = feed[:feedMax]
 	}
@@ -244,6 +272,25 @@ func decodeBatch(raw []string) (events []contract.Event, stats *contract.Stats, 
 	return events, stats, refresh
 }
 
+// decodeChunked decodes a batch a hundred messages at a time, sleeping a millisecond in
+// between: the wasm has one thread, and the pause lets the browser handle input and paint
+// during a burst.
+func decodeChunked(raw []string) (events []contract.Event, stats *contract.Stats, refresh bool) {
+	for len(raw) > 0 {
+		n := min(len(raw), 100)
+		e, s, r := decodeBatch(raw[:n])
+		events = append(events, e...)
+		if s != nil {
+			stats = s
+		}
+		refresh = refresh || r
+		if raw = raw[n:]; len(raw) > 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	return events, stats, refresh
+}
+
 // livePage is the Live page (/): the stats bar, a card per active or idle session and the
 // live event feed, kept current by /api/stream.
 type livePage struct {
@@ -306,7 +353,7 @@ func (p *livePage) OnMount(ctx app.Context) {
 				}
 				continue
 			}
-			events, stats, refresh := decodeBatch(raw)
+			events, stats, refresh := decodeChunked(raw)
 			ctx.Dispatch(func(ctx app.Context) { p.receive(ctx, events, stats, refresh, now) })
 		}
 	})
@@ -543,29 +590,20 @@ func (p *livePage) renderCards() app.UI {
 	ss := p.data.sessions
 	return app.Div().ID("agent-cards").Class("cards").Body(
 		app.Range(ss).Slice(func(i int) app.UI {
-			return agentCard(ss[i], p.data.last[ss[i].ID], p.now)
+			id := ss[i].ID
+			return agentCard(ss[i], p.data.lastText[id], p.data.last[id].Status == contract.StatusError, p.now)
 		}),
 	)
 }
 
 // agentCard renders one session as a card linking to its page.
-func agentCard(s contract.Session, last contract.Event, now time.Time) app.UI {
+func agentCard(s contract.Session, lastText string, lastErr bool, now time.Time) app.UI {
 	where := str(s.Project)
 	if b := str(s.Branch); b != "" {
 		if where != "" {
 			where += " / "
 		}
 		where += b
-	}
-	lastText := ""
-	if last.ID != 0 {
-		lastText = last.EventType
-		if t := str(last.ToolName); t != "" {
-			lastText = t
-		}
-		if d := contract.NewTranscriptEntry(&last).Detail; d != "" {
-			lastText += " · " + clip(d, 80)
-		}
 	}
 	lastAt, _ := parseTime(s.LastEventAt)
 	return anchor(sessionHref(s.ID, 0)).Class("card", "agent-card", "st-"+s.Status).DataSet("session", s.ID).Body(
@@ -577,12 +615,12 @@ func agentCard(s contract.Session, last contract.Event, now time.Time) app.UI {
 		textEl("div", "card-where", or(where, "no project")),
 		app.Div().Class("card-id mono").Title(s.ID).Text(shortID(s.ID)),
 		app.If(lastText != "", func() app.UI {
-			return app.Div().Class("card-last", pick(last.Status == contract.StatusError, "err", "")).Body(
+			return app.Div().Class("card-last", pick(lastErr, "err", "")).Body(
 				textEl("span", "mono", lastText),
 			)
 		}),
 		box("card-foot",
-			textEl("span", "", count(s.EventCount)+" events"),
+			textEl("span", "", plural(s.EventCount, "event")),
 			textEl("span", "", compact(float64(s.TokensIn+s.TokensOut))+" tokens"),
 			textEl("span", "muted", ago(lastAt, now)),
 		),
@@ -644,7 +682,7 @@ func (p *livePage) renderFeed() app.UI {
 			table().ID("feed").Class("table feed").Body(
 				headRow("Time", "Agent", "Event", "Detail", "Session", "#Tokens", "#Cost"),
 				tbody().Body(app.Range(feed).Slice(func(i int) app.UI {
-					return feedRow(&feed[i], p.now)
+					return feedRow(&feed[i], p.data.details[feed[i].ID], p.now)
 				})),
 			),
 		),
@@ -652,7 +690,7 @@ func (p *livePage) renderFeed() app.UI {
 }
 
 // feedRow renders one event of the feed; errors are highlighted.
-func feedRow(e *contract.Event, now time.Time) app.UI {
+func feedRow(e *contract.Event, detail string, now time.Time) app.UI {
 	kind := e.EventType
 	if t := str(e.ToolName); t != "" {
 		kind += " · " + t
@@ -672,7 +710,7 @@ func feedRow(e *contract.Event, now time.Time) app.UI {
 			span().Class("etype", "et-"+e.EventType).Text(kind),
 			app.If(e.Status != contract.StatusSuccess, func() app.UI { return textEl("span", "badge st-error", e.Status) }),
 		),
-		cell("mono detail", clip(contract.NewTranscriptEntry(e).Detail, 160)),
+		cell("mono detail", detail),
 		cellOf(anchor(sessionHref(e.SessionID, e.ID)).Class("mono").Title(e.SessionID).Text(shortID(e.SessionID))),
 		cell("num", tokens),
 		cell("num", cost),

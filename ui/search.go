@@ -214,10 +214,10 @@ func (p *searchPageC) renderResults() app.UI {
 	if p.st == failed {
 		if e, ok := p.err.(*apiError); ok {
 			switch e.Status {
-			case 404:
+			case 404, 503:
 				return app.Div().ID("search-error").Class("state error").Body(
 					textEl("strong", "", "Search is not available"),
-					textEl("p", "", "This server does not answer GET /api/search yet. Sessions and the live feed still work."),
+					textEl("p", "", "This server does not search (GET /api/search: "+e.Error()+"). Sessions and the live feed still work."),
 				)
 			case 400:
 				return app.Div().ID("search-error").Class("state error").Body(
@@ -230,7 +230,7 @@ func (p *searchPageC) renderResults() app.UI {
 	}
 	hits := p.hits
 	return app.Div().ID("search-results").Body(
-		textEl("p", "muted", count(p.total)+" matching events"),
+		textEl("p", "muted", plural(p.total, "matching event")),
 		ol().Class("hits").Body(app.Range(hits).Slice(func(i int) app.UI {
 			return hitView(&hits[i], p.now)
 		})),

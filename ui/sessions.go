@@ -101,7 +101,7 @@ func (p *sessionsPage) Render() app.UI {
 	}
 	sub := ""
 	if p.st == loaded {
-		sub = count(int64(len(rows))) + " sessions · " + compact(float64(tokens)) + " tokens · " + usd(cost)
+		sub = plural(int64(len(rows)), "session") + " · " + compact(float64(tokens)) + " tokens · " + usd(cost)
 	}
 	return frame("/sessions", p.api,
 		pageHead("Sessions", sub),

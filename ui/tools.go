@@ -92,7 +92,7 @@ func (p *toolsPage) renderBody() app.UI {
 		}
 		if t.AvgDurationMS != nil {
 			durs = append(durs, bar{Label: t.ToolName, Value: *t.AvgDurationMS, Text: duration(*t.AvgDurationMS),
-				Sub: "average of " + count(t.TotalCalls) + " calls"})
+				Sub: "average of " + plural(t.TotalCalls, "call")})
 		}
 	}
 	sortBy(durs, func(a, b bar) bool { return a.Value > b.Value })
@@ -106,7 +106,7 @@ func (p *toolsPage) renderBody() app.UI {
 	tools := p.tools
 	return box("",
 		box("statsbar",
-			stat("Tool calls", count(calls), count(int64(len(p.tools)))+" tools"),
+			stat("Tool calls", count(calls), plural(int64(len(p.tools)), "tool")),
 			stat("Errors", count(errs), percent(rate)+" of calls"),
 		),
 		box("grid2",

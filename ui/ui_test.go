@@ -240,7 +240,7 @@ func TestSearchPageRender(t *testing.T) {
 	p.st, p.total = loaded, 1
 	p.hits = []searchHit{{Event: ev(9, "s/1", "tool_use", nil),
 		Fragments: map[string][]string{"command": {"run <mark>go</mark> <mark>test</mark> &lt;x&gt;"}}}}
-	has(t, render(t, p), "<mark>go</mark>", "&lt;x&gt;", `href="/sessions/s%2F1#e-9"`, "1 matching events")
+	has(t, render(t, p), "<mark>go</mark>", "&lt;x&gt;", `href="/sessions/s%2F1#e-9"`, "1 matching event")
 
 	p = newSearchPage(nil)
 	p.q, p.st, p.err = searchQuery{Q: "x"}, failed, &apiError{Status: 404}

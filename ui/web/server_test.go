@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/agentmonitor/agentmonitor/api"
+	"github.com/agentmonitor/agentmonitor/index"
 	"github.com/agentmonitor/agentmonitor/kv"
 	"github.com/agentmonitor/agentmonitor/pricing"
 	"github.com/agentmonitor/agentmonitor/ui/web"
@@ -137,12 +138,31 @@ func startServer(t *testing.T, files fs.FS) *server {
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan struct{})
 	go func() { defer close(ran); s.srv.Run(ctx) }()
+	// Search, when the api package serves it (CONTRACT 18.5): a Bleve index tailing the store.
+	var idx *index.Index
+	tailed := make(chan struct{})
+	if setter, ok := any(s.srv).(interface{ SetIndex(*index.Index) }); ok {
+		if idx, err = index.Open(store, index.Options{Logger: quiet, Delay: 5 * time.Millisecond,
+			Interval: 50 * time.Millisecond}); err != nil {
+			t.Fatalf("open index: %v", err)
+		}
+		setter.SetIndex(idx)
+		go func() { defer close(tailed); idx.Run(ctx) }()
+	} else {
+		close(tailed)
+	}
 	s.start()
 	t.Cleanup(func() {
 		cancel()
 		<-ran
+		<-tailed
 		s.stop()
 		hub.Close()
+		if idx != nil {
+			if err := idx.Close(); err != nil {
+				t.Errorf("close index: %v", err)
+			}
+		}
 		if err := store.Close(); err != nil {
 			t.Errorf("close store: %v", err)
 		}
