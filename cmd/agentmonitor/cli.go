@@ -142,6 +142,7 @@ Commands:
                                  put a backup in place of the database
   service install|uninstall|status
                                  run the server as a background service (systemd, launchd)
+  reindex [--db PATH]            rebuild the search index from the database
   version                        print version, commit and Go version
   help                           print this
 

@@ -5,6 +5,7 @@
 //	agentmonitor hook [EVENT]                      Claude Code's hook command
 //	agentmonitor hooks install|uninstall|status|print claude|codex   connect the agents
 //	agentmonitor backup FILE / restore FILE        copy the database out and back
+//	agentmonitor reindex                           rebuild the search index
 //	agentmonitor service install|uninstall|status  run the server as a background service
 //	agentmonitor version                           print version, commit and Go version
 //
@@ -24,10 +25,12 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/agentmonitor/agentmonitor/api"
+	"github.com/agentmonitor/agentmonitor/index"
 	"github.com/agentmonitor/agentmonitor/kv"
 	"github.com/agentmonitor/agentmonitor/pricing"
 )
@@ -64,6 +67,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return hooksCmd(args, stdout)
 	case "import":
 		return importCmd(args, stdout, stderr)
+	case "reindex":
+		return reindexCmd(args, stdout, stderr)
 	case "service":
 		return serviceCmd(args, stdout)
 	case "version":
@@ -125,22 +130,36 @@ func serve(args []string, stderr io.Writer) error {
 	defer stop()
 
 	hub := api.NewHub(cfg.API.MaxSSEClients, cfg.API.SSEQueue)
+	var search atomic.Pointer[index.Index] // opened after the store; its commits wake the tailer
 	store, err := kv.Open(kv.Options{
 		Path:             cfg.DBPath,
 		SessionTimeout:   cfg.API.SessionTimeout,
 		HistoricalWindow: cfg.API.HistoricalWindow,
-		OnCommit:         hub.PublishEvents,
-		Price:            prices.Cost,
-		Logger:           log,
+		OnCommit: func(rows []kv.Committed) {
+			hub.PublishEvents(rows)
+			if x := search.Load(); x != nil {
+				x.Notify()
+			}
+		},
+		Price:  prices.Cost,
+		Logger: log,
 	})
 	if err != nil {
 		return err
 	}
+	idx, err := index.Open(store, index.Options{Logger: log})
+	if err != nil {
+		store.Close()
+		return err
+	}
+	search.Store(idx)
 	srv := api.New(cfg.API, store, hub, prices, log)
+	srv.SetIndex(idx)
 
 	addr := net.JoinHostPort(cfg.Host, cfg.Port)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
+		idx.Close()
 		store.Close()
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
@@ -159,6 +178,11 @@ func serve(args []string, stderr io.Writer) error {
 	go func() {
 		srv.Run(ctx)
 		close(jobs)
+	}()
+	tailed := make(chan struct{})
+	go func() {
+		idx.Run(ctx) // catches up first: a new or rebuilt index fills while the server answers
+		close(tailed)
 	}()
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()
@@ -181,6 +205,10 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	cancelBase()
 	<-jobs
+	<-tailed
+	if err := idx.Close(); err != nil {
+		log.Error("closing the search index failed", "err", err)
+	}
 	if err := store.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}
