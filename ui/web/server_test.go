@@ -114,14 +114,18 @@ type server struct {
 	srv   *api.Server
 	http  *http.Server
 	mu    sync.Mutex
+	token string
 }
 
-func startServer(t *testing.T, files fs.FS) *server {
+func startServer(t *testing.T, files fs.FS, configure ...func(*api.Config)) *server {
 	t.Helper()
 	cfg := api.DefaultConfig()
 	cfg.Version = "test"
 	cfg.StatsInterval = time.Second
 	cfg.DashboardFiles = files
+	for _, f := range configure {
+		f(&cfg)
+	}
 	hub := api.NewHub(cfg.MaxSSEClients, cfg.SSEQueue)
 	store, err := kv.Open(kv.Options{
 		Path:             filepath.Join(t.TempDir(), "am.db"),
@@ -134,7 +138,7 @@ func startServer(t *testing.T, files fs.FS) *server {
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
-	s := &server{t: t, store: store, hub: hub, srv: api.New(cfg, store, hub, pricing.Default(), quiet)}
+	s := &server{t: t, store: store, hub: hub, srv: api.New(cfg, store, hub, pricing.Default(), quiet), token: cfg.Token}
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan struct{})
 	go func() { defer close(ran); s.srv.Run(ctx) }()
@@ -212,7 +216,12 @@ func (s *server) stop() {
 func (s *server) post(events ...map[string]any) {
 	s.t.Helper()
 	body, _ := json.Marshal(map[string]any{"events": events})
-	resp, err := http.Post(s.URL+"/api/events/batch", "application/json", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/api/events/batch", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		s.t.Fatalf("post events: %v", err)
 	}
