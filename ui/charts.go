@@ -54,10 +54,10 @@ func (c *barChart) Label(l string) *barChart { c.ILabel = l; return c }
 
 func (c *barChart) Render() app.UI {
 	const (
-		width  = 640.0
-		row    = 30.0
-		labelW = 190.0
-		valueW = 90.0
+		width  = 520.0
+		row    = 28.0
+		labelW = 160.0
+		valueW = 80.0
 	)
 	max := 0.0
 	for _, b := range c.IBars {
@@ -80,7 +80,7 @@ func (c *barChart) Render() app.UI {
 			}
 			return svgEl("g").Body(
 				svgEl("title").Text(title),
-				svgText(labelW-8, y+row/2+1, "end", "lbl", clip(b.Label, 28)),
+				svgText(labelW-8, y+row/2+1, "end", "lbl", clip(b.Label, 24)),
 				svgEl("rect").Attr("x", num(labelW)).Attr("y", num(y+5)).Attr("width", num(w)).
 					Attr("height", num(row-12)).Attr("rx", "3").Attr("class", "bar "+c.IClass),
 				app.If(b.Part > 0 && b.Value > 0, func() app.UI {
@@ -168,10 +168,11 @@ func (c *columnChart) Render() app.UI {
 				h = math.Max(h, 1.5)
 			}
 			x := left + float64(i)*slot
+			w := math.Max(math.Min(slot*0.76, 56), 1) // a lone column stays a column
 			return svgEl("g").Body(
 				svgEl("title").Text(p.Title),
-				svgEl("rect").Attr("x", num(x+slot*0.12)).Attr("y", num(top+plotH-h)).
-					Attr("width", num(math.Max(slot*0.76, 1))).Attr("height", num(h)).Attr("class", "col "+c.IClass),
+				svgEl("rect").Attr("x", num(x+(slot-w)/2)).Attr("y", num(top+plotH-h)).
+					Attr("width", num(w)).Attr("height", num(h)).Attr("class", "col "+c.IClass),
 				app.If(i%every == 0, func() app.UI {
 					return svgText(x+slot/2, height-6, "middle", "axis", p.Tick)
 				}),
