@@ -83,6 +83,7 @@ func (s *Server) postImport(w http.ResponseWriter, r *http.Request, _ httprouter
 		s.fail(w, r, err)
 		return
 	}
+	s.metrics.imported(sum)
 	s.log.Info("import finished", "files", sum.FilesScanned, "imported", sum.EventsImported,
 		"dry_run", sum.DryRun, "took_ms", sum.DurationMS)
 	if !sum.DryRun && sum.EventsImported > 0 {
@@ -135,6 +136,7 @@ func (s *Server) runAutoImport(ctx context.Context, why string) {
 		}
 		return
 	}
+	s.metrics.imported(sum)
 	lvl := s.log.Debug
 	if sum.EventsImported > 0 || sum.MalformedLines > 0 || sum.FilesFailed > 0 {
 		lvl = s.log.Info

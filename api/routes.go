@@ -39,6 +39,7 @@ func (s *Server) routes() http.Handler {
 	r.POST("/v1/logs", s.otlpLogs)
 	r.POST("/v1/metrics", s.otlpMetrics)
 	r.POST("/v1/traces", s.otlpTraces)
+	r.GET("/metrics", s.serveMetrics)
 	r.GET("/api/backup", s.backup)
 
 	s.web = s.newDashboard()
@@ -46,7 +47,7 @@ func (s *Server) routes() http.Handler {
 		r.GET(p, s.dashboard)
 	}
 	r.NotFound = http.HandlerFunc(s.notFound)
-	return s.escapedPaths(r)
+	return s.timeIngest(s.escapedPaths(r))
 }
 
 // escapedPaths matches a request whose path holds escapes such as %2F on its escaped form and

@@ -90,6 +90,7 @@ type Server struct {
 
 	importer *importer.Importer
 	idx      *index.Index // nil: no search (SetIndex)
+	metrics  *serverMetrics
 }
 
 // New returns the API server. The hub must be the one the store's OnCommit publishes to.
@@ -105,6 +106,7 @@ func New(cfg Config, store *kv.Store, hub *Hub, prices *pricing.Table, log *slog
 		log:     log,
 		git:     newBranchCache(cfg.ProjectsDir),
 		started: time.Now(),
+		metrics: newServerMetrics(),
 	}
 	s.importer = newImporter(cfg, s)
 	s.handler = s.guard(s.routes())
