@@ -202,19 +202,24 @@ func (x *Index) Notify() {
 }
 
 // Run tails the store until ctx ends: it catches up at once, then after every Notify and every
-// Interval. Failures are logged and retried at the next wake.
+// Interval. A failure is logged and retried, after a pause that grows while it keeps failing.
 func (x *Index) Run(ctx context.Context) {
 	tick := time.NewTicker(x.opts.Interval)
 	defer tick.Stop()
+	failures := 0
 	for {
+		pause := x.opts.Delay // so that a stream of small commits shares one batch
 		if _, err := x.CatchUp(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, ErrClosed) {
-			x.log.Error("search indexing failed", "err", err)
+			failures++
+			pause = min(time.Second<<min(failures, 6), time.Minute)
+			x.log.Error("search indexing failed", "err", err, "retry_in", pause)
+		} else {
+			failures = 0
 		}
-		// Wait a little before the next batch, so a stream of small commits shares one batch.
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(x.opts.Delay):
+		case <-time.After(pause):
 		}
 		select {
 		case <-ctx.Done():

@@ -55,7 +55,7 @@ func (x *Index) Search(ctx context.Context, q string, f Filters, limit, offset i
 		return nil, err
 	}
 	res := &Result{Query: pq, Hits: []Hit{}}
-	bq := pq.bleveQuery(f)
+	bq, text := pq.bleveQuery(f)
 	if bq == nil {
 		return res, nil
 	}
@@ -65,6 +65,9 @@ func (x *Index) Search(ctx context.Context, q string, f Filters, limit, offset i
 		req.SortByCustom(search.SortOrder{&search.SortScore{Desc: true}, newest})
 	} else {
 		req.SortByCustom(search.SortOrder{newest})
+		// note: without scores Bleve intersects and unites plain postings as bitmaps, several
+		// times faster over a large history; the page's scores are computed after (scorePage).
+		req.Score = "none"
 	}
 	sr, err := x.search(ctx, req)
 	if err != nil {
@@ -78,7 +81,35 @@ func (x *Index) Search(ctx context.Context, q string, f Filters, limit, offset i
 		}
 		res.Hits = append(res.Hits, Hit{ID: id, Score: h.Score})
 	}
+	if sort == SortRecent && len(res.Hits) > 0 && len(text) > 0 {
+		if err := x.scorePage(ctx, text, res.Hits); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
+}
+
+// scorePage sets the relevance scores of hits: those of the query's words (filters, time range
+// and phrase order add the same to every hit), over just these documents.
+func (x *Index) scorePage(ctx context.Context, text []query.Query, hits []Hit) error {
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = docID(h.ID)
+	}
+	q := bleve.NewConjunctionQuery(append([]query.Query{bleve.NewDocIDQuery(ids)}, text...)...)
+	req := bleve.NewSearchRequestOptions(q, len(ids), 0, false)
+	sr, err := x.search(ctx, req)
+	if err != nil {
+		return err
+	}
+	scores := make(map[string]float64, len(sr.Hits))
+	for _, h := range sr.Hits {
+		scores[h.ID] = h.Score
+	}
+	for i := range hits {
+		hits[i].Score = scores[ids[i]]
+	}
+	return nil
 }
 
 // SearchSessions returns the ids of the sessions that have an event matching q and f (at most
@@ -88,7 +119,7 @@ func (x *Index) SearchSessions(ctx context.Context, q string, f Filters) ([]stri
 	if err != nil {
 		return nil, err
 	}
-	bq := pq.bleveQuery(f)
+	bq, _ := pq.bleveQuery(f)
 	if bq == nil {
 		return []string{}, nil
 	}
@@ -121,27 +152,39 @@ func (x *Index) search(ctx context.Context, req *bleve.SearchRequest) (*bleve.Se
 	return sr, nil
 }
 
-// bleveQuery builds the Bleve query of q under f, or nil when nothing can match.
-func (q *Query) bleveQuery(f Filters) query.Query {
+// bleveQuery builds the Bleve query of q under f, or nil when nothing can match, and the queries
+// of its positive word clauses alone (what relevance is about).
+func (q *Query) bleveQuery(f Filters) (bq query.Query, text []query.Query) {
 	if f.Never {
-		return nil
+		return nil, nil
 	}
 	var must, mustNot []query.Query
+	var phrases []phrase
 	skipped := false
 	for _, c := range q.clauses {
-		cq := c.bleveQuery()
-		if cq == nil {
+		cq, p := c.compile()
+		if cq == nil && p == nil {
 			skipped = skipped || !c.neg
 			continue
 		}
-		if c.neg {
+		switch {
+		case p != nil:
+			phrases = append(phrases, *p)
+			if !c.neg {
+				must = append(must, cq)
+				text = append(text, cq)
+			}
+		case c.neg:
 			mustNot = append(mustNot, cq)
-		} else {
+		default:
 			must = append(must, cq)
+			if !slices.Contains(filterFields, c.field) {
+				text = append(text, cq)
+			}
 		}
 	}
-	if skipped && len(must) == 0 && len(mustNot) == 0 {
-		return nil // only punctuation: no word to look for
+	if skipped && len(must) == 0 && len(mustNot) == 0 && len(phrases) == 0 {
+		return nil, nil // only punctuation: no word to look for
 	}
 	for _, kv := range [...]struct{ field, value string }{
 		{fieldAgentType, f.AgentType}, {fieldEventType, f.EventType}, {fieldToolName, f.ToolName},
@@ -159,55 +202,83 @@ func (q *Query) bleveQuery(f Filters) query.Query {
 		}
 		if f.Until != nil {
 			if hi = f.Until.Unix(); hi < 0 {
-				return nil
+				return nil, nil
 			}
 			hi = clampSecs(hi)
 		}
 		if lo > hi {
-			return nil
+			return nil, nil
 		}
 		must = append(must, timeRange(lo, hi))
 	}
 	if len(must) == 0 {
 		must = append(must, bleve.NewMatchAllQuery())
 	}
-	if len(mustNot) == 0 && len(must) == 1 {
-		return must[0]
+	var out query.Query = must[0]
+	if len(mustNot) > 0 || len(must) > 1 {
+		b := bleve.NewBooleanQuery()
+		b.AddMust(must...)
+		b.AddMustNot(mustNot...)
+		out = b
 	}
-	b := bleve.NewBooleanQuery()
-	b.AddMust(must...)
-	b.AddMustNot(mustNot...)
-	return b
+	if len(phrases) > 0 {
+		out = &phraseQuery{inner: out, phrases: phrases}
+	}
+	return out, text
 }
 
-// bleveQuery is one clause's query, or nil when its value has no word to look for.
-func (c clause) bleveQuery() query.Query {
+// compile turns one clause into a query that matches exactly what it means, or, for several
+// words, into a query of the words (a superset, nil for a negative clause) and the phrase that
+// decides. Both are nil when the clause has no word to look for.
+func (c clause) compile() (query.Query, *phrase) {
 	if slices.Contains(filterFields, c.field) {
-		return term(c.field, c.value)
+		return term(c.field, c.value), nil
 	}
 	ws := terms(c.value)
 	fields := textFields
 	if c.field != "" {
 		fields = []string{c.field}
 	}
-	var alts []query.Query
-	for _, f := range fields {
-		if len(ws) == 1 {
-			alts = append(alts, term(f, ws[0]))
-		} else if len(ws) > 1 {
-			alts = append(alts, bleve.NewPhraseQuery(ws, f))
+	byFile := c.field == "" || c.field == fieldFile // the value may be a whole path or base name
+	if len(ws) == 0 {
+		if c.field == fieldFile {
+			return term(fieldPath, c.value), nil
 		}
-		if f == fieldFile {
-			alts = append(alts, term(fieldPath, c.value)) // the exact path or base name
+		return nil, nil
+	}
+	anyField := func(w string) query.Query {
+		alts := make([]query.Query, len(fields))
+		for i, f := range fields {
+			alts[i] = term(f, w)
 		}
+		if len(alts) == 1 {
+			return alts[0]
+		}
+		return bleve.NewDisjunctionQuery(alts...)
 	}
-	if len(ws) == 0 && c.field != fieldFile {
-		return nil
+	if len(ws) == 1 {
+		q := anyField(ws[0])
+		if byFile {
+			q = bleve.NewDisjunctionQuery(q, term(fieldPath, c.value))
+		}
+		return q, nil
 	}
-	if len(alts) == 1 {
-		return alts[0]
+	p := &phrase{neg: c.neg, fields: fields, words: ws}
+	if byFile {
+		p.path = c.value
 	}
-	return bleve.NewDisjunctionQuery(alts...)
+	if c.neg {
+		return nil, p
+	}
+	all := make([]query.Query, len(ws))
+	for i, w := range ws {
+		all[i] = anyField(w)
+	}
+	var q query.Query = bleve.NewConjunctionQuery(all...)
+	if byFile {
+		q = bleve.NewDisjunctionQuery(q, term(fieldPath, c.value))
+	}
+	return q, p
 }
 
 // timeRange matches created_at in [lo, hi] (seconds, both within 32 bits).

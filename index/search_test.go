@@ -153,6 +153,11 @@ func TestSearchPagesAndSorts(t *testing.T) {
 	if got := ids(res); !slices.Equal(got, []uint64{7, 2}) || res.Total != 4 {
 		t.Errorf("page = %v of %d, want [7 2] of 4", got, res.Total)
 	}
+	for _, h := range res.Hits {
+		if h.Score <= 0 {
+			t.Errorf("newest first: hit %d has score %v, want the relevance of the words", h.ID, h.Score)
+		}
+	}
 	res, err = x.Search(ctx, "login test", index.Filters{}, 10, 0, index.SortRelevance)
 	if err != nil {
 		t.Fatal(err)
@@ -167,6 +172,39 @@ func TestSearchPagesAndSorts(t *testing.T) {
 	}
 	if res.Hits[0].Score <= 0 {
 		t.Errorf("score %v, want > 0", res.Hits[0].Score)
+	}
+}
+
+// A phrase matches words in a row within one value: not across two values of the same field, nor
+// across fields.
+func TestPhraseStaysInOneValue(t *testing.T) {
+	store := openStore(t, nil)
+	ingest(t, store,
+		contract.Input{SessionID: "p", AgentType: "codex", EventType: "user_prompt", Status: "success", Source: "api",
+			Metadata: `{"message":"alpha beta","prompt":"gamma delta"}`},
+		contract.Input{SessionID: "p", AgentType: "codex", EventType: "tool_use", ToolName: "Bash", Status: "success",
+			Source: "api", Metadata: `{"command":"alpha beta gamma","error":"delta epsilon"}`})
+	x := openIndex(t, store, index.Options{})
+	if _, err := x.CatchUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string][]uint64{
+		`"alpha beta"`:                {2, 1},
+		`"beta gamma"`:                {2},
+		`"delta epsilon"`:             {2},
+		`"gamma delta"`:               {1},
+		`prompt:"beta gamma"`:         {},
+		`-"beta gamma"`:               {1},
+		`alpha -"alpha beta"`:         {},
+		`"alpha beta" -"gamma delta"`: {2},
+	} {
+		res, err := x.Search(context.Background(), q, index.Filters{}, 10, 0, index.SortRecent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(res); !slices.Equal(got, want) || res.Total != uint64(len(want)) {
+			t.Errorf("Search(%s) = %v of %d, want %v", q, got, res.Total, want)
+		}
 	}
 }
 
