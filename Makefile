@@ -57,6 +57,7 @@ fuzz:
 bench: build
 	$(GO) run ./cmd/ambench -bin $(BIN)
 	$(GO) test -run '^$$' -bench 'Query1M' -benchtime 100x -timeout 30m ./api
+	AGENTMONITOR_BENCH_EVENTS=1000000 $(GO) test -run '^$$' -bench 'Search' -benchtime 200x -timeout 30m ./index
 	$(GO) test -run '^$$' -bench 'Import' -benchtime 1x -timeout 30m ./importer
 
 lint:
