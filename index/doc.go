@@ -10,6 +10,11 @@
 // and cursor reach the disk together; a crash replays at most one batch, and since a document's
 // id is its event's id, a replay replaces documents instead of adding copies.
 //
+// Indexing shares the machine with ingest, so it yields: it waits for a pause in commits (Delay,
+// at most MaxDelay), then indexes one batch at a time with a rest as long as each batch took, at
+// most half a core. A long backlog (a rebuild, a restart after much ingest) is indexed at full
+// speed instead, reading and analyzing the next batch while Bleve writes the current one.
+//
 // Open checks what it finds: an index that is missing, unreadable, of another schema version,
 // built from another database (the db_uuid of CONTRACT 18.10, e.g. after a restore) or ahead of
 // the store is replaced by an empty one, and the tailer fills it. Rebuild does the same on demand.

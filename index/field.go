@@ -66,7 +66,12 @@ func (f *field) Size() int {
 	return n
 }
 
+// Analyze computes the field's terms. It runs once: the tailer analyzes documents itself, and
+// Bleve's analysis workers then find nothing left to do.
 func (f *field) Analyze() {
+	if f.freqs != nil {
+		return
+	}
 	switch f.kind {
 	case kindWords:
 		toks := words(f.value)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	bindex "github.com/blevesearch/bleve_index_api"
 
 	"github.com/agentmonitor/agentmonitor/kv"
 )
@@ -21,12 +22,13 @@ import (
 type Options struct {
 	// Path of the index directory (default: the database path plus ".index").
 	Path string
-	// BatchSize bounds the events fed to Bleve in one batch (default 4096). The cursor moves
-	// once per batch, so a crash replays at most this many events.
+	// BatchSize bounds the events fed to Bleve in one batch (default 1024; memory grows with it,
+	// speed hardly). The cursor moves once per batch, so a crash replays at most this many events.
 	BatchSize int
-	// Delay is the least time between two batches while the index keeps up with live ingest
-	// (default 250 ms): events arriving meanwhile share one batch and one segment.
-	Delay time.Duration
+	// Delay is how long commits must pause before the tailer indexes them (default 250 ms), and
+	// MaxDelay how long it waits at most for that pause (default 2 s): a burst of ingest is not
+	// slowed by indexing, and is indexed in few large batches.
+	Delay, MaxDelay time.Duration
 	// Interval is how often the tailer looks for events nobody announced with Notify (default 1 s).
 	Interval time.Duration
 	// Logger (default slog.Default()).
@@ -65,10 +67,13 @@ func Open(store *kv.Store, opts Options) (*Index, error) {
 		opts.Path = store.Path() + ".index"
 	}
 	if opts.BatchSize <= 0 {
-		opts.BatchSize = 4096
+		opts.BatchSize = 1024
 	}
 	if opts.Delay <= 0 {
 		opts.Delay = 250 * time.Millisecond
+	}
+	if opts.MaxDelay <= 0 {
+		opts.MaxDelay = 2 * time.Second
 	}
 	if opts.Interval <= 0 {
 		opts.Interval = time.Second
@@ -202,24 +207,26 @@ func (x *Index) Notify() {
 }
 
 // Run tails the store until ctx ends: it catches up at once, then after every Notify and every
-// Interval. A failure is logged and retried, after a pause that grows while it keeps failing.
+// Interval, once commits pause (Delay, MaxDelay). A failure is logged and retried, after a pause
+// that grows while it keeps failing.
 func (x *Index) Run(ctx context.Context) {
 	tick := time.NewTicker(x.opts.Interval)
 	defer tick.Stop()
+	quiet := time.NewTimer(x.opts.Delay)
+	deadline := time.NewTimer(x.opts.MaxDelay)
 	failures := 0
 	for {
-		pause := x.opts.Delay // so that a stream of small commits shares one batch
 		if _, err := x.CatchUp(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, ErrClosed) {
 			failures++
-			pause = min(time.Second<<min(failures, 6), time.Minute)
+			pause := min(time.Second<<min(failures, 6), time.Minute)
 			x.log.Error("search indexing failed", "err", err, "retry_in", pause)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(pause):
+			}
 		} else {
 			failures = 0
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(pause):
 		}
 		select {
 		case <-ctx.Done():
@@ -227,12 +234,30 @@ func (x *Index) Run(ctx context.Context) {
 		case <-x.wake:
 		case <-tick.C:
 		}
+		// Let a burst of commits end first, but not for longer than MaxDelay.
+		deadline.Reset(x.opts.MaxDelay)
+	wait:
+		for {
+			quiet.Reset(x.opts.Delay)
+			select {
+			case <-ctx.Done():
+				return
+			case <-x.wake:
+			case <-quiet.C:
+				break wait
+			case <-deadline.C:
+				break wait
+			}
+		}
 	}
 }
 
 // CatchUp indexes every event stored after the cursor, in batches, and returns how many it indexed.
-// It stops early, with ctx's error, when ctx ends.
-func (x *Index) CatchUp(ctx context.Context) (int, error) {
+// It stops early, with ctx's error, when ctx ends. With a short way to go it leaves ingest most of
+// the machine; with a long one (more than pipelineBacklog batches) it goes as fast as it can.
+func (x *Index) CatchUp(ctx context.Context) (int, error) { return x.catchUp(ctx, false) }
+
+func (x *Index) catchUp(ctx context.Context, fast bool) (int, error) {
 	x.work.Lock()
 	defer x.work.Unlock()
 	x.mu.RLock()
@@ -241,18 +266,39 @@ func (x *Index) CatchUp(ctx context.Context) (int, error) {
 	if closed {
 		return 0, ErrClosed
 	}
-	// One goroutine reads rows and builds the next batch's documents while Bleve analyzes and
-	// writes the current one.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan pending, 1)
-	go x.read(ctx, bi, x.cursor.Load(), batches)
-
+	cursor := x.cursor.Load()
+	// Following ingest: one batch after the other, each followed by a pause as long as it took,
+	// so indexing takes at most half a core from ingest.
+	following := true
+	next := func() pending { return x.readBatch(bi, cursor) }
+	if fast || x.store.LastID()-cursor > pipelineBacklog*uint64(x.opts.BatchSize) {
+		following = false
+		// A long way to go (a rebuild, a restart): one goroutine reads rows and analyzes the next
+		// batch while Bleve writes the current one, on two cores.
+		batches := make(chan pending, 1)
+		go x.read(ctx, bi, cursor, batches)
+		next = func() pending {
+			if p, ok := <-batches; ok {
+				return p
+			}
+			return pending{err: ctx.Err()}
+		}
+	}
 	total := 0
 	lastLog := time.Now()
-	for p := range batches {
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		start := time.Now()
+		p := next()
 		if p.err != nil {
 			return total, p.err
+		}
+		if p.n == 0 {
+			return total, nil
 		}
 		// note: Batch returns once the segment and the cursor are on disk together (scorch's
 		// default, safe batches), so a crash replays at most this batch; documents are keyed by
@@ -260,18 +306,30 @@ func (x *Index) CatchUp(ctx context.Context) (int, error) {
 		if err := bi.Batch(p.batch); err != nil {
 			return total, fmt.Errorf("index: batch of %d events up to %d: %w", p.n, p.last, err)
 		}
-		x.cursor.Store(p.last)
+		cursor = p.last
+		x.cursor.Store(cursor)
 		x.countDocs()
 		total += p.n
 		if time.Since(lastLog) > 10*time.Second {
 			x.log.Info("indexing for search", "indexed", x.Indexed(), "stored", x.store.EventsStored())
 			lastLog = time.Now()
 		}
+		if p.n < x.opts.BatchSize {
+			return total, nil
+		}
+		if following {
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Since(start)):
+			}
+		}
 	}
-	return total, ctx.Err()
 }
 
-// pending is one batch built by read, or the error that ended reading.
+// pipelineBacklog is the backlog, in batches, from which CatchUp reads ahead on a second core.
+const pipelineBacklog = 64
+
+// pending is one batch built by readBatch, or the error that ended reading.
 type pending struct {
 	batch *bleve.Batch
 	n     int
@@ -279,35 +337,43 @@ type pending struct {
 	err   error
 }
 
-// read sends batches of the events after cursor until it reaches the last stored event, then
+// readBatch builds the batch of the events after cursor: their documents, analyzed, and the
+// cursor of the last one. A batch of no events (n = 0) means the store has nothing more.
+func (x *Index) readBatch(bi bleve.Index, cursor uint64) pending {
+	b := bi.NewBatch()
+	n := 0
+	last, err := x.store.EventsAfter(cursor, x.opts.BatchSize, func(id uint64, row []byte) error {
+		n++
+		doc := buildDocument(id, row)
+		// note: analyzed here, in the reading goroutine, rather than by Bleve's pool of analysis
+		// workers: indexing then takes at most the cores CatchUp chooses.
+		doc.VisitFields(func(f bindex.Field) { f.Analyze() })
+		return b.IndexAdvanced(doc)
+	})
+	if err != nil {
+		return pending{err: fmt.Errorf("index: read events after %d: %w", cursor, err)}
+	}
+	var c [8]byte
+	binary.BigEndian.PutUint64(c[:], last)
+	b.SetInternal(keyCursor, c[:])
+	return pending{batch: b, n: n, last: last}
+}
+
+// read sends the batches after cursor until one is short (the end of the store) or fails, then
 // closes out. It stops when ctx ends.
 func (x *Index) read(ctx context.Context, bi bleve.Index, cursor uint64, out chan<- pending) {
 	defer close(out)
 	for ctx.Err() == nil {
-		b := bi.NewBatch()
-		n := 0
-		last, err := x.store.EventsAfter(cursor, x.opts.BatchSize, func(id uint64, row []byte) error {
-			n++
-			return b.IndexAdvanced(buildDocument(id, row))
-		})
-		p := pending{batch: b, n: n, last: last}
-		if err != nil {
-			p.err = fmt.Errorf("index: read events after %d: %w", cursor, err)
-		} else if n == 0 {
-			return
-		}
-		var c [8]byte
-		binary.BigEndian.PutUint64(c[:], last)
-		b.SetInternal(keyCursor, c[:])
+		p := x.readBatch(bi, cursor)
 		select {
 		case out <- p:
 		case <-ctx.Done():
 			return
 		}
-		if p.err != nil || n < x.opts.BatchSize {
+		if p.err != nil || p.n < x.opts.BatchSize {
 			return
 		}
-		cursor = last
+		cursor = p.last
 	}
 }
 
@@ -317,7 +383,7 @@ func (x *Index) Rebuild(ctx context.Context) error {
 		return err
 	}
 	start := time.Now()
-	n, err := x.CatchUp(ctx)
+	n, err := x.catchUp(ctx, true)
 	if err != nil {
 		return err
 	}
