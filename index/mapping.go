@@ -15,7 +15,7 @@ import (
 
 // schemaVersion names the mapping and the way documents are built from rows. An index built with
 // another version is rebuilt at Open. Change it with every change to this file or analyze.go.
-const schemaVersion = "1"
+const schemaVersion = "2"
 
 // Text fields: analyzed into words, with positions for phrases.
 const (
@@ -108,6 +108,8 @@ func newMapping() *mapping.IndexMappingImpl {
 		fm.Store, fm.IncludeInAll, fm.IncludeTermVectors, fm.DocValues = false, false, false, f == fieldSessionID
 		dm.AddFieldMappingsAt(f, fm)
 	}
+	// note: created_at holds whole seconds, not float64 bits like Bleve's numeric fields; see
+	// timeRange.
 	created := bleve.NewNumericFieldMapping()
 	created.Store, created.IncludeInAll, created.DocValues = false, false, false
 	dm.AddFieldMappingsAt(fieldCreated, created)
@@ -118,21 +120,8 @@ func newMapping() *mapping.IndexMappingImpl {
 	return m
 }
 
-// docID is the Bleve id of event id: fixed width, so a replayed event replaces its document.
-func docID(id uint64) string {
-	var b [20]byte
-	s := strconv.AppendUint(b[:0], id, 10)
-	const width = 12
-	if len(s) >= width {
-		return string(s)
-	}
-	out := make([]byte, width)
-	for i := range width - len(s) {
-		out[i] = '0'
-	}
-	copy(out[width-len(s):], s)
-	return string(out)
-}
+// docID is the Bleve id of event id: indexing an event again replaces its document.
+func docID(id uint64) string { return strconv.FormatUint(id, 10) }
 
 // parseDocID reverses docID.
 func parseDocID(s string) (uint64, bool) {
