@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/julienschmidt/httprouter"
@@ -56,14 +57,17 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, _ httprouter.
 	_, _ = w.Write([]byte(placeholderPage))
 }
 
-// notFound answers every unrouted path; API paths get a JSON body. Other paths go to the
-// dashboard, which serves its files (app.js, the manifest, /web/...) and 404 for the rest.
+// notFound answers every unrouted path; API paths get a JSON body. The dashboard's files
+// (app.js, app-worker.js, the manifest, /web/...) go to its handler; any other path is 404,
+// since the dashboard's pages are exactly the routed ones (CONTRACT 2.6, 18.6).
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+	p := r.URL.Path
+	if p == "/api" || strings.HasPrefix(p, "/api/") {
 		writeError(w, http.StatusNotFound, "not found")
 		return
 	}
-	if s.web != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+	if s.web != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
+		(strings.HasPrefix(p, "/web/") || path.Ext(p) != "") {
 		s.web.ServeHTTP(w, r)
 		return
 	}
