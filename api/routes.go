@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/url"
+	"sync"
 
 	"github.com/julienschmidt/httprouter"
 )
@@ -33,6 +34,7 @@ func (s *Server) routes() http.Handler {
 	r.GET("/api/search", s.search)
 	r.GET("/api/stream", s.stream)
 	r.POST("/api/import", s.postImport)
+	r.GET("/api/backup", s.backup)
 	r.POST("/api/otel/v1/logs", s.otlpLogs)
 	r.POST("/api/otel/v1/metrics", s.otlpMetrics)
 	r.POST("/api/otel/v1/traces", s.otlpTraces)
@@ -40,9 +42,8 @@ func (s *Server) routes() http.Handler {
 	r.POST("/v1/metrics", s.otlpMetrics)
 	r.POST("/v1/traces", s.otlpTraces)
 	r.GET("/metrics", s.serveMetrics)
-	r.GET("/api/backup", s.backup)
 
-	s.web = s.newDashboard()
+	s.web = sync.OnceValue(s.newDashboard)
 	for _, p := range dashboardRoutes {
 		r.GET(p, s.dashboard)
 	}

@@ -86,7 +86,7 @@ type Server struct {
 	git     *branchCache
 	started time.Time
 	handler http.Handler
-	web     http.Handler // the dashboard; nil when the binary has none built
+	web     func() http.Handler // the dashboard, loaded at its first request; it gives nil when none is built
 
 	importer *importer.Importer
 	idx      *index.Index // nil: no search (SetIndex)
