@@ -84,7 +84,7 @@ func Open(opts Options) (*Store, error) {
 		opts.HistoricalWindow = 30 * time.Minute
 	}
 	if opts.MaxBatch <= 0 {
-		opts.MaxBatch = 4096
+		opts.MaxBatch = 1024
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
