@@ -26,8 +26,9 @@ type Options struct {
 	// speed hardly). The cursor moves once per batch, so a crash replays at most this many events.
 	BatchSize int
 	// Delay is how long commits must pause before the tailer indexes them (default 250 ms), and
-	// MaxDelay how long it waits at most for that pause (default 2 s): a burst of ingest is not
-	// slowed by indexing, and is indexed in few large batches.
+	// MaxDelay how long it waits at most for that pause (default 10 s): on two cores indexing
+	// takes a core, so a burst of ingest is indexed when it ends, in few large batches, and a
+	// stream that never pauses is indexed every MaxDelay.
 	Delay, MaxDelay time.Duration
 	// Interval is how often the tailer looks for events nobody announced with Notify (default 1 s).
 	Interval time.Duration
@@ -73,7 +74,7 @@ func Open(store *kv.Store, opts Options) (*Index, error) {
 		opts.Delay = 250 * time.Millisecond
 	}
 	if opts.MaxDelay <= 0 {
-		opts.MaxDelay = 2 * time.Second
+		opts.MaxDelay = 10 * time.Second
 	}
 	if opts.Interval <= 0 {
 		opts.Interval = time.Second
