@@ -209,6 +209,7 @@ func (s *Server) serveMetrics(w http.ResponseWriter, _ *http.Request, _ httprout
 var runtimeSamples = []struct{ runtime, name, typ, help string }{
 	{"/sched/goroutines:goroutines", "go_goroutines", "gauge", "Goroutines that currently exist."},
 	{"/memory/classes/heap/objects:bytes", "go_memstats_heap_alloc_bytes", "gauge", "Bytes of allocated heap objects."},
+	{"/gc/heap/live:bytes", "go_gc_heap_live_bytes", "gauge", "Heap bytes found live by the last garbage collection."},
 	{"/memory/classes/total:bytes", "go_memstats_sys_bytes", "gauge", "Bytes of memory obtained from the system."},
 	{"/gc/cycles/total:gc-cycles", "go_gc_cycles_total", "counter", "Completed garbage collection cycles."},
 }

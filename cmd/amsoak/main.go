@@ -1,8 +1,9 @@
 // Command amsoak is the soak test behind `make soak`: it starts a built agentmonitor binary on a
 // temporary database and drives mixed load for a long time (default 30 minutes) — batch and single
 // ingest, OTLP logs when /v1/logs answers, SSE clients (steady ones and one that reconnects),
-// readers of every query route and /metrics — while it records the server's resident memory,
-// goroutines, open files, database size, latency percentiles and errors every interval to a CSV.
+// readers of every query route and /metrics — while it records the server's resident memory (the
+// mean of ten readings per interval), goroutines, live heap, open files, database size, latency
+// percentiles and errors every interval to a CSV.
 // At the end it checks that every acknowledged event is stored (through the API), prints a
 // summary and draws RSS and p99 latency over time as an SVG.
 //

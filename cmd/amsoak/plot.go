@@ -61,7 +61,7 @@ func panel(b *bytes.Buffer, top int, label string, times []float64, unit string,
 	left, right, bottom := float64(marginL), float64(plotW-marginR), float64(top+panelH)
 	xMax := 1.0
 	if len(times) > 0 {
-		xMax = niceCeil(times[len(times)-1])
+		xMax = niceCeil(times[len(times)-1] * 0.995) // the last sample lands a little after a round time
 	}
 	yMax := 0.0
 	for _, s := range lines {

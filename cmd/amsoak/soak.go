@@ -28,8 +28,9 @@ import (
 // sample is one row of the CSV.
 type sample struct {
 	at                    time.Duration
-	rssMB, anonMB, fileMB float64
+	rssMB, anonMB, fileMB float64 // means of the interval's readings
 	goroutines, fds       int
+	liveHeapMB            float64 // found live by the server's last GC: the leak signal without GC noise
 	dbMB                  float64
 	acked                 int64
 	eventsPerSec          float64
@@ -40,14 +41,14 @@ type sample struct {
 	sseFrames, sseClients int64
 }
 
-var csvHeader = []string{"t_s", "rss_mb", "rss_anon_mb", "rss_file_mb", "goroutines", "open_fds", "db_mb", "events_acked",
+var csvHeader = []string{"t_s", "rss_mb", "rss_anon_mb", "rss_file_mb", "live_heap_mb", "goroutines", "open_fds", "db_mb", "events_acked",
 	"events_per_s", "requests", "errors", "ingest_p50_ms", "ingest_p95_ms", "ingest_p99_ms", "read_p50_ms",
 	"read_p99_ms", "sse_frames", "sse_clients"}
 
 func (s sample) row() []string {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 	i := func(v int64) string { return strconv.FormatInt(v, 10) }
-	return []string{f(s.at.Seconds()), f(s.rssMB), f(s.anonMB), f(s.fileMB), i(int64(s.goroutines)), i(int64(s.fds)), f(s.dbMB),
+	return []string{f(s.at.Seconds()), f(s.rssMB), f(s.anonMB), f(s.fileMB), f(s.liveHeapMB), i(int64(s.goroutines)), i(int64(s.fds)), f(s.dbMB),
 		i(s.acked), f(s.eventsPerSec), i(s.requests), i(s.errors), f(s.ingest50), f(s.ingest95), f(s.ingest99),
 		f(s.read50), f(s.read99), i(s.sseFrames), i(s.sseClients)}
 }
@@ -236,8 +237,11 @@ func soak(o options) (bool, error) {
 		wg.Go(func() { s.reader(ctx, i) })
 	}
 
+	// Memory is read ten times an interval and averaged: one reading lands anywhere in a GC
+	// cycle, which moves the heap by more than the growth the soak looks for.
 	var samples []sample
-	tick := time.NewTicker(o.interval)
+	tick := time.NewTicker(o.interval / memReadings)
+	var mem memory
 	var lastAcked int64
 	lastAt := time.Duration(0)
 	for n := int((o.duration + o.interval/2) / o.interval); len(samples) < n; {
@@ -247,13 +251,18 @@ func soak(o options) (bool, error) {
 			stopped = true
 			return false, fmt.Errorf("the server exited during the soak: %v (see %s)", err, logFile.Name())
 		}
+		if mem.read(s.pid); mem.n < memReadings {
+			continue
+		}
 		sm := s.sample(lastAcked, lastAt)
+		sm.rssMB, sm.anonMB, sm.fileMB = mem.rss/mem.n/1024, mem.anon/mem.n/1024, mem.file/mem.n/1024
+		mem = memory{}
 		lastAcked, lastAt = sm.acked, sm.at
 		samples = append(samples, sm)
 		_ = cw.Write(sm.row())
 		cw.Flush()
-		fmt.Printf("%7.0fs  rss %6.1f MB  goroutines %4d  fds %3d  db %7.1f MB  acked %9d  %6.0f ev/s  ingest p99 %7.2f ms  read p99 %7.2f ms  errors %d\n",
-			sm.at.Seconds(), sm.rssMB, sm.goroutines, sm.fds, sm.dbMB, sm.acked, sm.eventsPerSec, sm.ingest99, sm.read99, sm.errors)
+		fmt.Printf("%7.0fs  rss %6.1f MB  anon %5.1f MB  live heap %5.1f MB  goroutines %4d  fds %3d  db %7.1f MB  acked %9d  %6.0f ev/s  ingest p99 %7.2f ms  read p99 %7.2f ms  errors %d\n",
+			sm.at.Seconds(), sm.rssMB, sm.anonMB, sm.liveHeapMB, sm.goroutines, sm.fds, sm.dbMB, sm.acked, sm.eventsPerSec, sm.ingest99, sm.read99, sm.errors)
 	}
 	tick.Stop()
 	cancel()
@@ -597,14 +606,12 @@ func (s *soaker) sse(ctx context.Context, frames *atomic.Int64) error {
 // sample reads the server's state and this interval's latencies.
 func (s *soaker) sample(lastAcked int64, lastAt time.Duration) sample {
 	sm := sample{at: time.Since(s.start)}
-	sm.rssMB = procStatus(s.pid, "VmRSS") / 1024
-	sm.anonMB = procStatus(s.pid, "RssAnon") / 1024
-	sm.fileMB = procStatus(s.pid, "RssFile") / 1024
 	if fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", s.pid)); err == nil {
 		sm.fds = len(fds)
 	}
 	if m, err := s.scrape(); err == nil {
 		sm.goroutines = int(m["go_goroutines"])
+		sm.liveHeapMB = m["go_gc_heap_live_bytes"] / 1e6
 		sm.dbMB = m["agentmonitor_db_size_bytes"] / 1e6
 	} else {
 		s.rec.fail("GET /metrics: %v", err)
@@ -643,6 +650,19 @@ func (s *soaker) scrape() (map[string]float64, error) {
 		}
 	}
 	return out, sc.Err()
+}
+
+// memReadings is how many times an interval the server's memory is read.
+const memReadings = 10
+
+// memory sums readings of the server's resident memory, in KiB.
+type memory struct{ rss, anon, file, n float64 }
+
+func (m *memory) read(pid int) {
+	m.rss += procStatus(pid, "VmRSS")
+	m.anon += procStatus(pid, "RssAnon")
+	m.file += procStatus(pid, "RssFile")
+	m.n++
 }
 
 // procStatus reads a memory line (VmRSS, RssAnon) of /proc/<pid>/status in KiB; 0 without /proc.

@@ -94,6 +94,8 @@ func (s *soaker) summarize(samples []sample, lost, stored int64, exitErr error) 
 		verdict = fmt.Sprintf("not judged: a run under %s is mostly warm-up", o.judgeRSSAfter)
 	}
 	p("RSS anonymous   (heap, stacks) first fifth %.1f MB, last fifth %.1f MB: growth ratio %.3f (%s)\n", anonFirst, anonLast, ratio, verdict)
+	liveFirst, liveLast := fifths(samples, total, func(s sample) float64 { return s.liveHeapMB })
+	p("live heap       after GC, first fifth %.1f MB, last fifth %.1f MB: ratio %.3f\n", liveFirst, liveLast, liveLast/max(liveFirst, 0.001))
 	p("RSS total       first fifth %.1f MB, last fifth %.1f MB: ratio %.3f, peak %.1f MB; the rest is file-backed:\n", rssFirst, rssLast, totalRatio, peak)
 	p("                touched pages of the mmap'd database and index, growing with the data\n")
 	if len(samples) > 0 {
