@@ -52,10 +52,12 @@ test:
 # Every fuzz target for FUZZTIME each (seeded from real inputs; longer runs: make fuzz FUZZTIME=5m).
 FUZZTIME ?= 3s
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
+	@set -e; log=$$(mktemp); trap 'rm -f $$log' EXIT; \
+	for pkg in $$($(GO) list ./...); do \
 		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 			echo "fuzz $$pkg $$f"; \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 200x $$pkg >/dev/null; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 200x $$pkg >$$log 2>&1 \
+				|| { cat $$log; exit 1; }; \
 		done; \
 	done
 
