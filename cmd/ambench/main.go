@@ -4,7 +4,8 @@
 //
 // Workloads: the upstream batch workload (20,000 events in batches of 50 from 40 concurrent
 // clients while 3 SSE clients listen) and single-event posts from concurrent clients. Each client
-// stands for one agent: its events belong to one session of its own.
+// stands for one agent: its events belong to one session of its own. One unmeasured round of
+// batches warms the server up first.
 package main
 
 import (
@@ -85,6 +86,19 @@ func run(bin string, events, batch, clients, sseClients, singles, singleClients 
 	}
 	time.Sleep(time.Second)
 	idleRSS := rss(cmd.Process.Pid, "VmRSS")
+
+	// Warm-up, not measured: the clients' connections, the file's first growth steps, the
+	// runtime's first heap growth.
+	if _, err := load(hc, base+"/api/events/batch", clients, clients, func(i int) []byte {
+		items := make([]json.RawMessage, batch)
+		for j := range items {
+			items[j] = eventJSON(fmt.Sprintf("w-%d-%d", i, j), i%clients)
+		}
+		b, _ := json.Marshal(map[string]any{"events": items})
+		return b
+	}, http.StatusCreated); err != nil {
+		return err
+	}
 
 	// SSE listeners count the event frames they receive.
 	ctx, cancel := context.WithCancel(context.Background())
