@@ -99,6 +99,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		SessionTimeout:   cfg.SessionTimeout,
 		HistoricalWindow: cfg.HistoricalWindow,
 		OnCommit:         h.hub.PublishEvents,
+		Price:            pricing.Default().Cost, // as serve wires it: cumulative token series are priced
 		Now:              h.clock.Now,
 		Logger:           quiet,
 	})
