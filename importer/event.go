@@ -86,7 +86,7 @@ func (m *metaBuilder) key(k string) {
 	} else {
 		m.b = append(m.b, ',')
 	}
-	m.b = appendJSONString(m.b, k)
+	m.b = contract.AppendString(m.b, k)
 	m.b = append(m.b, ':')
 }
 
@@ -99,7 +99,7 @@ func (m *metaBuilder) str(k, v string) {
 		v = cutBytes(v, m.max)
 	}
 	m.key(k)
-	m.b = appendJSONString(m.b, v)
+	m.b = contract.AppendString(m.b, v)
 }
 
 func (m *metaBuilder) num(k string, v int64) {
@@ -145,51 +145,6 @@ func cutRunes(s string, n int) string {
 		i++
 	}
 	return s
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string: quotes, backslashes and control characters escaped,
-// invalid UTF-8 replaced, everything else (including <, > and &) as is.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // lineCount is the number of lines of text s (a last line without '\n' counts).

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/agentmonitor/agentmonitor/api/contract"
 )
 
 func TestBaseName(t *testing.T) {
@@ -78,7 +80,7 @@ func TestConfigModel(t *testing.T) {
 
 func TestJSONString(t *testing.T) {
 	for _, s := range []string{"plain", "a\"b\\c\nd\te\r\x01", "<>&", "naïve ☃", "bad \xff utf8"} {
-		b := appendJSONString(nil, s)
+		b := contract.AppendString(nil, s)
 		if !validValue(b) {
 			t.Errorf("%q encoded as invalid JSON %s", s, b)
 		}

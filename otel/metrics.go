@@ -207,7 +207,7 @@ func seriesKey(session, agent, metric, model, tokenType string, start uint64, pa
 	h := fnv.New64a()
 	var buf []byte
 	for _, i := range others {
-		buf = appendString(buf[:0], pa[i].GetKey())
+		buf = contract.AppendString(buf[:0], pa[i].GetKey())
 		buf = append(buf, '=')
 		buf = appendValue(buf, pa[i].GetValue())
 		buf = append(buf, ';')

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	commonv1 "go.opentelemetry.io/proto/otlp/common/v1"
+
+	"github.com/agentmonitor/agentmonitor/api/contract"
 )
 
 // attrs is an attribute list; a key that appears twice reads as its first occurrence.
@@ -130,7 +132,7 @@ func jsNumber(f float64) string {
 func appendValue(b []byte, v *commonv1.AnyValue) []byte {
 	switch x := v.GetValue().(type) {
 	case *commonv1.AnyValue_StringValue:
-		return appendString(b, x.StringValue)
+		return contract.AppendString(b, x.StringValue)
 	case *commonv1.AnyValue_BoolValue:
 		return strconv.AppendBool(b, x.BoolValue)
 	case *commonv1.AnyValue_IntValue:
@@ -152,7 +154,7 @@ func appendValue(b []byte, v *commonv1.AnyValue) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, kv.GetKey())
+			b = contract.AppendString(b, kv.GetKey())
 			b = append(b, ':')
 			b = appendValue(b, kv.GetValue())
 		}
@@ -170,36 +172,6 @@ func appendFloat(b []byte, f float64) []byte {
 		return append(b, "null"...)
 	}
 	return strconv.AppendFloat(b, f, 'g', -1, 64) // contract.Metadata rewrites it the JavaScript way
-}
-
-// appendString appends s as a JSON string. Only '"', '\\' and control characters are escaped; ill-
-// formed UTF-8 is left for contract.Metadata, which turns it into U+FFFD.
-func appendString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // object is a JSON object under construction that keeps its keys in insertion order; values are
@@ -258,7 +230,7 @@ func (o *object) setRaw(key string, v []byte) {
 // setString sets key to the JSON string s.
 func (o *object) setString(key, s string) {
 	start := len(o.buf)
-	o.buf = appendString(o.buf, s)
+	o.buf = contract.AppendString(o.buf, s)
 	o.set(key, start)
 }
 
@@ -284,7 +256,7 @@ func (o *object) appendTo(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = contract.AppendString(b, k)
 		b = append(b, ':')
 		b = append(b, o.buf[o.vals[i][0]:o.vals[i][1]]...)
 	}

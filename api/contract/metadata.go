@@ -93,3 +93,33 @@ func (c *compactor) correlation(key string) string {
 	}
 	return ""
 }
+
+// AppendString appends s as a JSON string for metadata text that Metadata will re-serialize: only
+// '"', '\\' and control characters are escaped here; Metadata settles everything else (ill-formed
+// UTF-8 becomes U+FFFD, escapes become JSON.stringify's).
+func AppendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -114,3 +114,17 @@ func BenchmarkMetadata(b *testing.B) {
 		}
 	}
 }
+
+func TestAppendString(t *testing.T) {
+	for _, s := range []string{"plain", "a\"b\\c\nd\te\r\x01\x1f", "<>&", "naïve ☃", "bad \xff utf8"} {
+		b := AppendString(nil, s)
+		text, _ := Metadata(b, 1<<20)
+		var got string
+		if err := json.Unmarshal([]byte(text), &got); err != nil {
+			t.Fatalf("%q → %s → %s: %v", s, b, text, err)
+		}
+		if want := strings.ToValidUTF8(s, "\uFFFD"); got != want {
+			t.Errorf("round trip %q → %s → %q", s, b, got)
+		}
+	}
+}
