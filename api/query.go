@@ -80,7 +80,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, _ httprouter
 	}
 	// The rows are written as they are read, so an unbounded list never sits in memory.
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	bw := newBufferedJSON(w)
+	bw := newStreamJSON(w)
 	bw.raw(`{"events":[`)
 	first := true
 	total, err := s.store.Events(f, func(row []byte) error {
@@ -162,28 +162,39 @@ func (s *Server) usageMonitor(w http.ResponseWriter, r *http.Request, _ httprout
 // configured limits are not all zero.
 func (s *Server) usage(now time.Time) ([]contract.Usage, error) {
 	out := []contract.Usage{}
-	fo, err := s.store.FilterOptions()
+	agents, err := s.store.AgentTypes()
 	if err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
-	for _, a := range fo.AgentTypes {
+	for _, a := range agents {
 		seen[a] = true
 	}
+	// One read per distinct window length answers every agent type.
+	type used struct {
+		tokens map[string]int64
+		cost   map[string]float64
+	}
+	byHours := map[int]used{}
 	for _, u := range s.cfg.Usage {
 		if !seen[u.AgentType] || u.SessionLimit == 0 && u.ExtendedLimit == 0 && u.WeeklyLimit == 0 {
 			continue
 		}
 		window := func(hours int, limit float64) (*contract.UsageWindow, error) {
-			tokens, cost, err := s.store.UsageSince(now.Add(-time.Duration(hours) * time.Hour).Truncate(time.Second))
-			if err != nil {
-				return nil, err
+			w, ok := byHours[hours]
+			if !ok {
+				tokens, cost, err := s.store.UsageSince(now.Add(-time.Duration(hours) * time.Hour).Truncate(time.Second))
+				if err != nil {
+					return nil, err
+				}
+				w = used{tokens, cost}
+				byHours[hours] = w
 			}
-			used := float64(tokens[u.AgentType])
+			amount := float64(w.tokens[u.AgentType])
 			if u.LimitType == "cost" {
-				used = cost[u.AgentType]
+				amount = w.cost[u.AgentType]
 			}
-			return &contract.UsageWindow{Used: used, Limit: limit, WindowHours: hours}, nil
+			return &contract.UsageWindow{Used: amount, Limit: limit, WindowHours: hours}, nil
 		}
 		row := contract.Usage{AgentType: u.AgentType, LimitType: u.LimitType}
 		session, err := window(u.SessionHours, u.SessionLimit)

@@ -85,7 +85,7 @@ type streamJSON struct {
 	started bool
 }
 
-func newBufferedJSON(w http.ResponseWriter) *streamJSON {
+func newStreamJSON(w http.ResponseWriter) *streamJSON {
 	return &streamJSON{w: w, buf: make([]byte, 0, 64<<10)}
 }
 

@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"maps"
 	"sync"
 	"time"
 )
@@ -53,17 +54,9 @@ func (s *Store) WriterStats() WriterStats {
 	s.wstats.mu.Lock()
 	st := s.wstats.st
 	st.CommitSizes = append([]int64(nil), st.CommitSizes...)
-	st.EventsByType, st.EventsBySource = cloneCounts(st.EventsByType), cloneCounts(st.EventsBySource)
+	st.EventsByType, st.EventsBySource = maps.Clone(st.EventsByType), maps.Clone(st.EventsBySource)
 	s.wstats.mu.Unlock()
 	db := s.db.Stats()
 	st.SyncTime = db.TxStats.GetWriteTime()
 	return st
-}
-
-func cloneCounts(m map[string]int64) map[string]int64 {
-	out := make(map[string]int64, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }

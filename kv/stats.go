@@ -339,34 +339,11 @@ func (s *Store) UsageSince(since time.Time) (tokens map[string]int64, cost map[s
 // FilterOptions answers GET /api/filter-options (CONTRACT 8.12).
 func (s *Store) FilterOptions() (contract.FilterOptions, error) {
 	fo := contract.FilterOptions{}
-	s.mu.RLock()
-	names := func(field byte) []string { return slices.Clone(s.dict.names[field]) }
-	agents, types, tools, models, sources := names(fieldAgent), names(fieldEventType), names(fieldTool),
-		names(fieldModel), names(fieldSource)
-	s.mu.RUnlock()
-	// Every value the dictionary has was stored; the counters tell whether one still is.
-	err := s.db.View(func(tx *bolt.Tx) error {
-		counts := tx.Bucket(bucketCounts)
-		list := func(field byte, values []string) []string {
-			out := []string{}
-			for _, v := range values {
-				if v != "" && readCount(counts.Get(countKey(field, keyPartStr(v)))) > 0 {
-					out = append(out, v)
-				}
-			}
-			slices.Sort(out)
-			return out
-		}
-		fo.AgentTypes = list(fieldAgent, agents)
-		fo.EventTypes = list(fieldEventType, types)
-		fo.ToolNames = list(fieldTool, tools)
-		fo.Models = list(fieldModel, models)
-		fo.Sources = list(fieldSource, sources)
-		return nil
-	})
+	lists, err := s.storedValues(fieldAgent, fieldEventType, fieldTool, fieldModel, fieldSource)
 	if err != nil {
 		return fo, err
 	}
+	fo.AgentTypes, fo.EventTypes, fo.ToolNames, fo.Models, fo.Sources = lists[0], lists[1], lists[2], lists[3], lists[4]
 
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -418,4 +395,39 @@ func (s *Store) latestPerBranch(withHEAD bool) []*sessionRec {
 		return recs[i].Touched > recs[j].Touched
 	})
 	return recs
+}
+
+// AgentTypes lists the distinct agent types of stored events, sorted.
+func (s *Store) AgentTypes() ([]string, error) {
+	lists, err := s.storedValues(fieldAgent)
+	if err != nil {
+		return nil, err
+	}
+	return lists[0], nil
+}
+
+// storedValues lists, per field, the distinct values stored events have, sorted by byte order.
+// Every value the dictionary has was stored; the counters tell whether one still is.
+func (s *Store) storedValues(fields ...byte) ([][]string, error) {
+	s.mu.RLock()
+	names := make([][]string, len(fields))
+	for i, f := range fields {
+		names[i] = slices.Clone(s.dict.names[f])
+	}
+	s.mu.RUnlock()
+	out := make([][]string, len(fields))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		counts := tx.Bucket(bucketCounts)
+		for i, f := range fields {
+			out[i] = []string{}
+			for _, v := range names[i] {
+				if v != "" && readCount(counts.Get(countKey(f, keyPartStr(v)))) > 0 {
+					out[i] = append(out[i], v)
+				}
+			}
+			slices.Sort(out[i])
+		}
+		return nil
+	})
+	return out, err
 }
