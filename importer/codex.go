@@ -494,13 +494,11 @@ func exitCode(out []byte) (int64, bool) {
 	return 0, false
 }
 
-// finish ends a run over the file; when the file is idle, waiting tool calls are emitted as they
-// are and the session ends at its last record (IMPORT.md 4.3).
+// finish ends a run over the file: the session ends at its last record, once (IMPORT.md 4.3,
+// "end of file"); upstream keeps that first session_end when the file grows later, and so do we.
+// Tool calls still waiting for their output go as they are only once the file is idle.
 func (p *codexParser) finish(idle bool) {
-	if !idle {
-		return
-	}
-	if len(p.st.Calls) > 0 {
+	if idle && len(p.st.Calls) > 0 {
 		evs := make([]*event, 0, len(p.st.Calls))
 		for _, ev := range p.st.Calls {
 			evs = append(evs, ev)
@@ -534,4 +532,4 @@ func (p *codexParser) finish(idle bool) {
 }
 
 // pending reports whether something waits for the file to go idle.
-func (p *codexParser) pending() bool { return len(p.st.Calls) > 0 || !p.st.Ended && p.st.Lines > 0 }
+func (p *codexParser) pending() bool { return len(p.st.Calls) > 0 }

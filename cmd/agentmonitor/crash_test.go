@@ -41,7 +41,25 @@ func TestMain(m *testing.M) {
 type server struct {
 	cmd  *exec.Cmd
 	base string
-	log  *bytes.Buffer
+	log  *lockedBuffer
+}
+
+// lockedBuffer collects a child's output, which its copying goroutine writes while a test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // startServer starts a server on dbPath; env adds or overrides its variables (the data directory,
@@ -54,7 +72,7 @@ func startServer(t *testing.T, dbPath string, env ...string) *server {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	s := &server{base: "http://127.0.0.1:" + strconv.Itoa(port), log: &bytes.Buffer{}}
+	s := &server{base: "http://127.0.0.1:" + strconv.Itoa(port), log: &lockedBuffer{}}
 	s.cmd = exec.Command(os.Args[0], "-test.run=^$")
 	s.cmd.Env = append(os.Environ(), childEnv+"=serve",
 		"AGENTMONITOR_DB_PATH="+dbPath,
