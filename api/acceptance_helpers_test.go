@@ -107,7 +107,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		t.Fatalf("open store: %v", err)
 	}
 	h.store = store
-	h.srv = api.New(cfg, store, h.hub, pricing.Default(), quiet)
+	h.srv = api.New(cfg, store, h.hub, defaultPrices(), quiet)
 	h.ts = httptest.NewServer(h.srv)
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan struct{})
@@ -535,3 +535,12 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() boo
 
 // serverTime formats t as the contract's server time.
 func serverTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") }
+
+// defaultPrices is the embedded rate table, as serve uses it without a user rate file.
+func defaultPrices() *pricing.Live {
+	l, err := pricing.NewLive("")
+	if err != nil {
+		panic(err)
+	}
+	return l
+}

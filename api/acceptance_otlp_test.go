@@ -405,7 +405,7 @@ func serverAt(t *testing.T, path string) *restartable {
 		t.Fatal(err)
 	}
 	h.store = store
-	h.srv = api.New(cfg, store, h.hub, prices, quiet)
+	h.srv = api.New(cfg, store, h.hub, defaultPrices(), quiet)
 	h.ts = httptest.NewServer(h.srv)
 	r := &restartable{harness: h}
 	t.Cleanup(r.close)

@@ -14,7 +14,6 @@ import (
 	"github.com/agentmonitor/agentmonitor/api"
 	"github.com/agentmonitor/agentmonitor/api/contract"
 	"github.com/agentmonitor/agentmonitor/kv"
-	"github.com/agentmonitor/agentmonitor/pricing"
 )
 
 // BenchmarkQuery1M seeds one million events through the writer — 1,000 sessions of 1,000 events,
@@ -68,7 +67,7 @@ func BenchmarkQuery1M(b *testing.B) {
 	}
 	b.Logf("seeded %d events in %v, file %d MiB", store.EventsStored(), time.Since(seedStart).Round(time.Second), store.Size()>>20)
 
-	ts := httptest.NewServer(api.New(cfg, store, hub, pricing.Default(), quiet))
+	ts := httptest.NewServer(api.New(cfg, store, hub, defaultPrices(), quiet))
 	defer ts.Close()
 	since := now.Add(-24 * time.Hour).Format(time.RFC3339)
 	for _, q := range []struct{ name, path string }{

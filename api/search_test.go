@@ -14,7 +14,6 @@ import (
 	"github.com/agentmonitor/agentmonitor/api"
 	"github.com/agentmonitor/agentmonitor/index"
 	"github.com/agentmonitor/agentmonitor/kv"
-	"github.com/agentmonitor/agentmonitor/pricing"
 )
 
 // searchHarness is a server with a search index whose tailer runs for the test's lifetime.
@@ -33,7 +32,7 @@ func searchHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h.store = store
-	h.srv = api.New(cfg, store, h.hub, pricing.Default(), quiet)
+	h.srv = api.New(cfg, store, h.hub, defaultPrices(), quiet)
 	h.srv.SetIndex(x)
 	h.ts = httptest.NewServer(h.srv)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -81,7 +81,7 @@ type Server struct {
 	cfg     Config
 	store   *kv.Store
 	hub     *Hub
-	prices  *pricing.Table
+	prices  *pricing.Live
 	log     *slog.Logger
 	git     *branchCache
 	started time.Time
@@ -94,7 +94,7 @@ type Server struct {
 }
 
 // New returns the API server. The hub must be the one the store's OnCommit publishes to.
-func New(cfg Config, store *kv.Store, hub *Hub, prices *pricing.Table, log *slog.Logger) *Server {
+func New(cfg Config, store *kv.Store, hub *Hub, prices *pricing.Live, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}

@@ -32,7 +32,7 @@ type Options struct {
 	// MaxPayloadBytes caps stored metadata (CONTRACT 6; default 10 KiB).
 	MaxPayloadBytes int
 	// Prices prices llm_response events (default pricing.Default()).
-	Prices *pricing.Table
+	Prices pricing.Pricer
 	// IdleAfter is how long a file must be unmodified before what still waits in it (a tool call
 	// without result, a response without its last line, Codex's session_end) is emitted as it is
 	// (default 5 minutes).

@@ -91,3 +91,10 @@ func (d *dictionary) load(tx *bolt.Tx) error {
 func (d *dictionary) lookup(field byte, value string) uint32 {
 	return d.ids[string(countKey(field, keyPartStr(value)))]
 }
+
+// dictNameLocked resolves dictionary ids outside the writer.
+func (s *Store) dictNameLocked(field byte, id uint32) string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.dict.name(field, id)
+}

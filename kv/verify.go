@@ -14,11 +14,7 @@ import (
 // keys, index and time keys, counters, session totals and rollups — agrees. It reads the whole
 // file; it is for tests, crash checks and support, not for request paths.
 func (s *Store) Verify() error {
-	name := func(field byte, id uint32) string {
-		s.mu.RLock()
-		defer s.mu.RUnlock()
-		return s.dict.name(field, id)
-	}
+	name := s.dictNameLocked
 	return s.db.View(func(tx *bolt.Tx) error {
 		var errs []error
 		bad := func(format string, args ...any) {

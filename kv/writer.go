@@ -31,6 +31,7 @@ type request struct {
 	quiet  bool              // do not pass the rows to OnCommit (history from the importer)
 	state  map[string][]byte // importer state records written with the events
 	sweep  time.Time         // non-zero: run the idle sweep as of this time
+	recalc *recalcJob        // non-nil: re-price a chunk of events
 	done   chan response
 }
 
@@ -143,6 +144,12 @@ func (s *Store) commit(batch []*request) {
 		for i, r := range batch {
 			if !r.sweep.IsZero() {
 				results[i].idled = w.sweep(r.sweep)
+				continue
+			}
+			if r.recalc != nil {
+				if err := w.recalc(r.recalc, w.dictName); err != nil {
+					return err
+				}
 				continue
 			}
 			if err := putState(tx, r.state); err != nil {

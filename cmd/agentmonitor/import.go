@@ -165,12 +165,9 @@ func remoteImport(ctx context.Context, base string, body api.ImportBody) (import
 // localImport opens the database itself: no server runs on it.
 func localImport(ctx context.Context, cfg config, req importer.Request, stderr io.Writer) (importer.Summary, error) {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	prices := pricing.Default()
-	if cfg.PricingFile != "" {
-		var err error
-		if prices, err = pricing.Load(cfg.PricingFile); err != nil {
-			return importer.Summary{}, err
-		}
+	prices, err := pricing.ForFile(cfg.PricingFile)
+	if err != nil {
+		return importer.Summary{}, err
 	}
 	store, err := kv.Open(kv.Options{
 		Path:             cfg.DBPath,

@@ -119,11 +119,9 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	prices := pricing.Default()
-	if cfg.PricingFile != "" {
-		if prices, err = pricing.Load(cfg.PricingFile); err != nil {
-			return err
-		}
+	prices, err := pricing.NewLive(cfg.PricingFile)
+	if err != nil {
+		return err
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -127,18 +127,22 @@ func startServer(t *testing.T, files fs.FS, configure ...func(*api.Config)) *ser
 		f(&cfg)
 	}
 	hub := api.NewHub(cfg.MaxSSEClients, cfg.SSEQueue)
+	prices, err := pricing.NewLive("")
+	if err != nil {
+		t.Fatal(err)
+	}
 	store, err := kv.Open(kv.Options{
 		Path:             filepath.Join(t.TempDir(), "am.db"),
 		SessionTimeout:   cfg.SessionTimeout,
 		HistoricalWindow: cfg.HistoricalWindow,
 		OnCommit:         hub.PublishEvents,
-		Price:            pricing.Default().Cost,
+		Price:            prices.Cost,
 		Logger:           quiet,
 	})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
-	s := &server{t: t, store: store, hub: hub, srv: api.New(cfg, store, hub, pricing.Default(), quiet), token: cfg.Token}
+	s := &server{t: t, store: store, hub: hub, srv: api.New(cfg, store, hub, prices, quiet), token: cfg.Token}
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan struct{})
 	go func() { defer close(ran); s.srv.Run(ctx) }()
