@@ -35,6 +35,8 @@ func (s *Server) routes() http.Handler {
 	r.GET("/api/stream", s.stream)
 	r.POST("/api/import", s.postImport)
 	r.GET("/api/backup", s.backup)
+	r.POST("/api/costs/recalc", s.postRecalc)
+	r.GET("/api/costs/unpriced", s.unpriced)
 	r.POST("/api/otel/v1/logs", s.otlpLogs)
 	r.POST("/api/otel/v1/metrics", s.otlpMetrics)
 	r.POST("/api/otel/v1/traces", s.otlpTraces)

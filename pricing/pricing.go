@@ -352,3 +352,6 @@ func checkName(n string) error {
 	}
 	return nil
 }
+
+// Known reports whether the table has a rate for model.
+func (t *Table) Known(model string) bool { return t.find(model) != nil }

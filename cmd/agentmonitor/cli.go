@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -143,6 +146,9 @@ Commands:
   service install|uninstall|status
                                  run the server as a background service (systemd, launchd)
   reindex [--db PATH]            rebuild the search index from the database
+  costs recalc [--since DATE] [--dry-run]
+                                 re-price stored events from the current rate table
+  costs unpriced                 list the models of stored events that have no rate
   version                        print version, commit and Go version
   help                           print this
 
@@ -162,5 +168,48 @@ func versionCmd(args []string, stdout io.Writer) error {
 		return usageErrorf("version: unexpected %q", pos[0])
 	}
 	fmt.Fprintf(stdout, "agentmonitor %s (commit %s, %s)\n", version, commit, runtime.Version())
+	return nil
+}
+
+// callServer sends body (nil: none) as JSON to the server at base and decodes its JSON reply into
+// out. An error names the server and carries the server's own error message when it gave one.
+func callServer(ctx context.Context, base, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, base+path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	authorize(req)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: %w", base, err)
+	}
+	defer resp.Body.Close()
+	reply, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("%s: %w", base, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(reply, &e) == nil && e.Error != "" {
+			return fmt.Errorf("%s: %s", base, e.Error)
+		}
+		return fmt.Errorf("%s: status %d", base, resp.StatusCode)
+	}
+	if err := json.Unmarshal(reply, out); err != nil {
+		return fmt.Errorf("%s: bad reply: %w", base, err)
+	}
 	return nil
 }

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -128,76 +126,33 @@ func runningServer(ctx context.Context) (string, bool) {
 // remoteImport asks the server that holds the database to import (POST /api/import).
 func remoteImport(ctx context.Context, base string, body api.ImportBody) (importer.Summary, error) {
 	var sum importer.Summary
-	b, err := json.Marshal(body)
+	err := callServer(ctx, base, http.MethodPost, "/api/import", body, &sum)
 	if err != nil {
-		return sum, err
+		err = fmt.Errorf("import through %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/import", bytes.NewReader(b))
-	if err != nil {
-		return sum, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	authorize(req)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return sum, fmt.Errorf("import through %s: %w", base, err)
-	}
-	defer resp.Body.Close()
-	reply, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return sum, fmt.Errorf("import through %s: %w", base, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Error string `json:"error"`
-		}
-		if json.Unmarshal(reply, &e) == nil && e.Error != "" {
-			return sum, fmt.Errorf("import through %s: %s", base, e.Error)
-		}
-		return sum, fmt.Errorf("import through %s: status %d", base, resp.StatusCode)
-	}
-	if err := json.Unmarshal(reply, &sum); err != nil {
-		return sum, fmt.Errorf("import through %s: bad reply: %w", base, err)
-	}
-	return sum, nil
+	return sum, err
 }
 
 // localImport opens the database itself: no server runs on it.
-func localImport(ctx context.Context, cfg config, req importer.Request, stderr io.Writer) (importer.Summary, error) {
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	prices, err := pricing.ForFile(cfg.PricingFile)
-	if err != nil {
-		return importer.Summary{}, err
-	}
-	store, err := kv.Open(kv.Options{
-		Path:             cfg.DBPath,
-		SessionTimeout:   cfg.API.SessionTimeout,
-		HistoricalWindow: cfg.API.HistoricalWindow,
-		Price:            prices.Cost,
-		Logger:           log,
+func localImport(ctx context.Context, cfg config, req importer.Request, stderr io.Writer) (sum importer.Summary, err error) {
+	err = withStore(cfg, stderr, func(store *kv.Store, prices *pricing.Table) error {
+		im := importer.New(store, importer.Options{
+			ClaudeDir:       cfg.API.ClaudeDir,
+			CodexDir:        cfg.API.CodexDir,
+			MaxPayloadBytes: cfg.API.MaxPayloadBytes,
+			Prices:          prices,
+			// The summary lists skipped lines and files; the log would only repeat them.
+			Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+		})
+		bar := newProgressBar(stderr)
+		req.Progress = bar.show
+		var err error
+		sum, err = im.Run(ctx, req)
+		bar.done()
+		return err
 	})
-	if errors.Is(err, kv.ErrLocked) {
-		return importer.Summary{}, fmt.Errorf("import: %s is held by another process and no server answered at %s: "+
-			"stop that process, or point AGENTMONITOR_URL (or AGENTMONITOR_HOST/AGENTMONITOR_PORT) at its server",
-			cfg.DBPath, serverURL())
-	}
 	if err != nil {
-		return importer.Summary{}, err
-	}
-	im := importer.New(store, importer.Options{
-		ClaudeDir:       cfg.API.ClaudeDir,
-		CodexDir:        cfg.API.CodexDir,
-		MaxPayloadBytes: cfg.API.MaxPayloadBytes,
-		Prices:          prices,
-		// The summary lists skipped lines and files; the log would only repeat them.
-		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})),
-	})
-	bar := newProgressBar(stderr)
-	req.Progress = bar.show
-	sum, err := im.Run(ctx, req)
-	bar.done()
-	if cerr := store.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("close database: %w", cerr)
+		err = fmt.Errorf("import: %w", err)
 	}
 	return sum, err
 }

@@ -6,6 +6,7 @@
 //	agentmonitor hooks install|uninstall|status|print claude|codex   connect the agents
 //	agentmonitor backup FILE / restore FILE        copy the database out and back
 //	agentmonitor reindex                           rebuild the search index
+//	agentmonitor costs recalc|unpriced             re-price stored events, list unknown models
 //	agentmonitor service install|uninstall|status  run the server as a background service
 //	agentmonitor version                           print version, commit and Go version
 //
@@ -67,6 +68,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return hooksCmd(args, stdout)
 	case "import":
 		return importCmd(args, stdout, stderr)
+	case "costs":
+		return costsCmd(args, stdout, stderr)
 	case "reindex":
 		return reindexCmd(args, stdout, stderr)
 	case "service":
