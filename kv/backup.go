@@ -18,7 +18,7 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 // Content-Length): open is called with it, inside the snapshot, before anything is written.
 func (s *Store) BackupTo(open func(size int64) (io.Writer, error)) (int64, error) {
 	var n int64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		w, err := open(tx.Size())
 		if err != nil {
 			return err

@@ -19,7 +19,7 @@ func (s *Store) IngestImport(ctx context.Context, inputs []contract.Input, state
 // ImportState returns the importer's state record for key, nil when there is none.
 func (s *Store) ImportState(key string) []byte {
 	var out []byte
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bucketImportState).Get([]byte(key)); v != nil {
 			out = append([]byte(nil), v...)
 		}
@@ -30,7 +30,7 @@ func (s *Store) ImportState(key string) []byte {
 
 // ImportStates calls fn for each importer state record, in key order.
 func (s *Store) ImportStates(fn func(key string, value []byte) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketImportState).ForEach(func(k, v []byte) error { return fn(string(k), v) })
 	})
 }

@@ -9,7 +9,7 @@ import (
 // LastID is the highest event id given out (0 for an empty store).
 func (s *Store) LastID() uint64 {
 	var id uint64
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx *bolt.Tx) error {
 		id = tx.Bucket(bucketEvents).Sequence()
 		return nil
 	})
@@ -22,7 +22,7 @@ func (s *Store) LastID() uint64 {
 // search index) tails the store from a cursor.
 func (s *Store) EventsAfter(after uint64, limit int, fn func(id uint64, row []byte) error) (uint64, error) {
 	last := after
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketEvents).Cursor()
 		n := 0
 		for k, v := c.Seek(u64(after + 1)); k != nil && n < limit; k, v = c.Next() {
@@ -41,7 +41,7 @@ func (s *Store) EventsAfter(after uint64, limit int, fn func(id uint64, row []by
 // EventsByID returns the JSON rows of the given ids, in the same order; a missing id gives nil.
 func (s *Store) EventsByID(ids []uint64) ([][]byte, error) {
 	rows := make([][]byte, len(ids))
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketEvents)
 		for i, id := range ids {
 			if v := b.Get(u64(id)); v != nil {

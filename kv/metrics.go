@@ -56,7 +56,9 @@ func (s *Store) WriterStats() WriterStats {
 	st.CommitSizes = append([]int64(nil), st.CommitSizes...)
 	st.EventsByType, st.EventsBySource = maps.Clone(st.EventsByType), maps.Clone(st.EventsBySource)
 	s.wstats.mu.Unlock()
+	s.dbMu.RLock()
 	db := s.db.Stats()
+	s.dbMu.RUnlock()
 	st.SyncTime = db.TxStats.GetWriteTime()
 	return st
 }

@@ -82,7 +82,7 @@ func (s *Store) Events(f EventFilter, emit func(row []byte) error) (int64, error
 		}
 		prefix = idxPrefix(fieldSession, keyPartStr(f.SessionID))
 		if len(conds) == 0 && f.open() {
-			known = rec.EventCount
+			known = rec.EventCount - rec.Dropped
 		}
 	}
 	s.mu.RUnlock()
@@ -92,7 +92,7 @@ func (s *Store) Events(f EventFilter, emit func(row []byte) error) (int64, error
 			known = s.EventsStored()
 		case 1:
 			field, value := tupleFields[conds[0].i], [...]string{f.AgentType, f.EventType, f.ToolName, f.Model, f.Branch, f.Source}[conds[0].i]
-			if err := s.db.View(func(tx *bolt.Tx) error {
+			if err := s.view(func(tx *bolt.Tx) error {
 				known = readCount(tx.Bucket(bucketCounts).Get(countKey(field, keyPartStr(value))))
 				return nil
 			}); err != nil {
@@ -111,7 +111,7 @@ func (s *Store) Events(f EventFilter, emit func(row []byte) error) (int64, error
 	for {
 		var rows [][]byte
 		done := false
-		err := s.db.View(func(tx *bolt.Tx) error {
+		err := s.view(func(tx *bolt.Tx) error {
 			bucket := tx.Bucket(bucketByCreated)
 			if prefix != nil {
 				bucket = tx.Bucket(bucketIdx)
@@ -226,7 +226,7 @@ func (s *Store) SessionEvents(id string, limit int) ([][]byte, error) {
 func (s *Store) SessionTimeline(id string) ([]contract.Event, error) {
 	var out []contract.Event
 	prefix := idxPrefix(fieldSession, keyPartStr(id))
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		events := tx.Bucket(bucketEvents)
 		c := tx.Bucket(bucketIdx).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {

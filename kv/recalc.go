@@ -88,7 +88,7 @@ func (s *Store) Recalc(ctx context.Context, r Recalc) (RecalcReport, error) {
 		}
 		if r.DryRun {
 			// Nothing is written, so a read transaction beside the writer does.
-			if err := s.db.View(func(tx *bolt.Tx) error {
+			if err := s.view(func(tx *bolt.Tx) error {
 				w := &txWriter{s: s, tx: tx, events: tx.Bucket(bucketEvents), byCreated: tx.Bucket(bucketByCreated)}
 				return w.recalc(job, s.dictNameLocked)
 			}); err != nil {
@@ -268,7 +268,7 @@ type ModelUsage struct {
 // tokens first: their events have no cost unless a client gave one.
 func (s *Store) Unpriced(known func(model string) bool) ([]ModelUsage, error) {
 	sums := map[string]*agg{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		s.rollupRange(tx, nil, "", func(dim byte, _, value string, a *agg) {
 			if dim != dimModel || known(value) {
 				return

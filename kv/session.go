@@ -29,6 +29,9 @@ type sessionRec struct {
 	LinesAdded   int64   `json:"lines_added"`
 	LinesRemoved int64   `json:"lines_removed"`
 
+	// Dropped counts the events retention deleted; the totals above still include them.
+	Dropped int64 `json:"dropped,omitempty"`
+
 	// LogUsage: the session has an api_request log event with usage, so its metric-derived usage
 	// no longer counts (CONTRACT 18.1).
 	LogUsage bool `json:"log_usage,omitempty"`

@@ -87,7 +87,7 @@ func (s *Store) Stats(f StatsFilter) (contract.Stats, error) {
 		Branches:       []string{},
 	}
 	if !f.Never {
-		err := s.db.View(func(tx *bolt.Tx) error {
+		err := s.view(func(tx *bolt.Tx) error {
 			s.rollupRange(tx, f.Since, f.AgentType, func(dim byte, agent, value string, a *agg) {
 				switch dim {
 				case dimAll:
@@ -149,7 +149,7 @@ func (s *Store) Tools(f StatsFilter) ([]contract.ToolStats, error) {
 	}
 	sums := map[string]*agg{}
 	byAgent := map[string]map[string]int64{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		s.rollupRange(tx, f.Since, f.AgentType, func(dim byte, agent, value string, a *agg) {
 			if dim != dimTool {
 				return
@@ -212,7 +212,7 @@ func (s *Store) Cost(f StatsFilter) (contract.Cost, error) {
 		}
 		m[k].add(a)
 	}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		s.timelineRange(tx, f.Since, f.AgentType, func(hour int64, a *agg) {
 			if hours[hour] == nil {
 				hours[hour] = &agg{}
@@ -324,7 +324,7 @@ func (s *Store) timelineRange(tx *bolt.Tx, since *time.Time, agent string, fn fu
 // after since (CONTRACT 8.8).
 func (s *Store) UsageSince(since time.Time) (tokens map[string]int64, cost map[string]float64, err error) {
 	tokens, cost = map[string]int64{}, map[string]float64{}
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		s.rollupRange(tx, &since, "", func(dim byte, agent, _ string, a *agg) {
 			if dim == dimAll {
 				tokens[agent] += a.TokensIn + a.TokensOut
@@ -416,7 +416,7 @@ func (s *Store) storedValues(fields ...byte) ([][]string, error) {
 	}
 	s.mu.RUnlock()
 	out := make([][]string, len(fields))
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		counts := tx.Bucket(bucketCounts)
 		for i, f := range fields {
 			out[i] = []string{}

@@ -51,7 +51,10 @@ type Committed struct {
 
 // Store is the bbolt file. It is safe for concurrent use; all writes go through one goroutine.
 type Store struct {
+	// db is replaced by Compact, which holds dbMu for writing meanwhile; readers go through view.
+	// The writer needs no lock: Compact runs in it.
 	db   *bolt.DB
+	dbMu sync.RWMutex
 	opts Options
 	log  *slog.Logger
 
@@ -69,6 +72,7 @@ type Store struct {
 	agentSeen map[string]int64 // agent type → last_seen_at written (writer only)
 
 	eventsStored atomic.Int64
+	retainedFrom atomic.Int64 // Unix seconds; see RetainedFrom
 	wstats       writerStats
 	dbUUID       string
 }
@@ -95,18 +99,9 @@ func Open(opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(opts.Path), 0o755); err != nil {
 		return nil, fmt.Errorf("kv: create data directory: %w", err)
 	}
-	db, err := bolt.Open(opts.Path, 0o600, &bolt.Options{
-		Timeout: time.Second,
-		// note: the freelist is rebuilt at open instead of written at every commit, which keeps
-		// small group commits small (the same choice as etcd).
-		NoFreelistSync: true,
-		FreelistType:   bolt.FreelistMapType,
-	})
-	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("%w: %s (is another agentmonitor server running on it?)", ErrLocked, opts.Path)
-	}
+	db, err := openBolt(opts.Path)
 	if err != nil {
-		return nil, fmt.Errorf("kv: open %s: %w", opts.Path, err)
+		return nil, err
 	}
 	s := &Store{
 		db:       db,
@@ -132,12 +127,37 @@ func Open(opts Options) (*Store, error) {
 	return s, nil
 }
 
+func openBolt(path string) (*bolt.DB, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout: time.Second,
+		// note: the freelist is rebuilt at open instead of written at every commit, which keeps
+		// small group commits small (the same choice as etcd).
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+	})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("%w: %s (is another agentmonitor server running on it?)", ErrLocked, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("kv: open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// view runs a read transaction.
+func (s *Store) view(fn func(*bolt.Tx) error) error {
+	s.dbMu.RLock()
+	defer s.dbMu.RUnlock()
+	return s.db.View(fn)
+}
+
 // load fills the in-memory state derived from the file.
 func (s *Store) load(tx *bolt.Tx) error {
 	s.dbUUID = string(tx.Bucket(bucketMeta).Get(keyDBUUID))
 	if v := tx.Bucket(bucketCounts).Get(keyEventsTotal); len(v) == 8 {
 		s.eventsStored.Store(int64(binary.BigEndian.Uint64(v)))
 	}
+	s.retainedFrom.Store(readCount(tx.Bucket(bucketMeta).Get(keyRetainedFrom)))
 	if err := s.dict.load(tx); err != nil {
 		return err
 	}

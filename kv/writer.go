@@ -32,7 +32,10 @@ type request struct {
 	state  map[string][]byte // importer state records written with the events
 	sweep  time.Time         // non-zero: run the idle sweep as of this time
 	recalc *recalcJob        // non-nil: re-price a chunk of events
-	done   chan response
+	drop   *dropJob          // non-nil: delete a chunk of old events
+	// compact, when set, asks for a compaction (outside any transaction) reported there.
+	compact *CompactReport
+	done    chan response
 }
 
 type response struct {
@@ -91,7 +94,7 @@ func (s *Store) writer() {
 			for {
 				select {
 				case r := <-s.reqs:
-					s.commit([]*request{r})
+					s.apply([]*request{r})
 				default:
 					return
 				}
@@ -128,7 +131,26 @@ func (s *Store) writer() {
 			timer.Stop()
 		}
 		prev, last = last, len(batch)
-		s.commit(batch)
+		s.apply(batch)
+	}
+}
+
+// apply commits a batch, running any compaction in it on its own between the commits of the
+// requests before and after it.
+func (s *Store) apply(batch []*request) {
+	from := 0
+	for i, r := range batch {
+		if r.compact == nil {
+			continue
+		}
+		if i > from {
+			s.commit(batch[from:i])
+		}
+		r.done <- response{err: s.compact(r.compact)}
+		from = i + 1
+	}
+	if from < len(batch) {
+		s.commit(batch[from:])
 	}
 }
 
@@ -144,6 +166,12 @@ func (s *Store) commit(batch []*request) {
 		for i, r := range batch {
 			if !r.sweep.IsZero() {
 				results[i].idled = w.sweep(r.sweep)
+				continue
+			}
+			if r.drop != nil {
+				if err := w.drop(r.drop); err != nil {
+					return err
+				}
 				continue
 			}
 			if r.recalc != nil {
@@ -190,7 +218,10 @@ func (s *Store) commit(batch []*request) {
 		}
 	}
 	s.mu.Unlock()
-	s.eventsStored.Add(w.stored)
+	s.eventsStored.Add(w.stored - w.dropped)
+	if w.retainedFrom > 0 {
+		s.retainedFrom.Store(w.retainedFrom)
+	}
 	s.wstats.record(w.all, w.stored, time.Since(start))
 	for agentType := range w.agents {
 		s.agentSeen[agentType] = w.now
@@ -220,8 +251,11 @@ type txWriter struct {
 	committed []Committed // stored rows to broadcast
 	all       []Committed // every stored row, for the statistics
 	stored    int64
+	dropped   int64                // events deleted by retention
 	newIDs    map[string]dictEntry // dictionary ids given out in this transaction
 	next      [256]uint32
+
+	retainedFrom int64 // a new retention cutoff, 0: unchanged
 }
 
 func (w *txWriter) begin(tx *bolt.Tx) {

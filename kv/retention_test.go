@@ -1,0 +1,133 @@
+package kv
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/agentmonitor/agentmonitor/api/contract"
+)
+
+// TestRetentionAndCompact drops the first two of three hours of events, then compacts: the file
+// shrinks, the remaining events read back whole, and what was computed from the dropped ones stays.
+func TestRetentionAndCompact(t *testing.T) {
+	start := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	c := &clock{t: start}
+	s := openTest(t, Options{Now: c.Now})
+	ctx := context.Background()
+	pad := strings.Repeat("x", 2000)
+	const perHour = 1500
+	for h := range 3 {
+		c.Set(start.Add(time.Duration(h)*time.Hour + 30*time.Minute))
+		batch := make([]contract.Input, perHour)
+		for i := range batch {
+			e := priced(fmt.Sprintf("s%d", h), "m1", 100, 10, rates{"m1": {1e-6, 2e-6}})
+			e.EventID = fmt.Sprintf("h%d-%d", h, i)
+			e.Metadata = `{"pad":"` + pad + `"}`
+			if i%2 == 0 {
+				e.ClientTime = c.Now().Add(-time.Minute)
+			}
+			if h == 0 && i == 0 {
+				e.ToolName = "OldTool" // a value only dropped events have
+			}
+			batch[i] = e
+		}
+		ingest(t, s, batch...)
+	}
+	before := stats(t, s)
+	old, err := s.Session("s0")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cutoff := start.Add(2*time.Hour + 10*time.Minute) // rounded down to the hour
+	n, err := s.DropBefore(ctx, cutoff)
+	if err != nil || n != 2*perHour {
+		t.Fatalf("dropped %d (%v), want %d", n, err, 2*perHour)
+	}
+	if got := s.RetainedFrom(); !got.Equal(start.Add(2 * time.Hour)) {
+		t.Errorf("retained from %v", got)
+	}
+	if got := s.EventsStored(); got != perHour {
+		t.Errorf("%d events stored, want %d", got, perHour)
+	}
+	if after := stats(t, s); after != before {
+		t.Errorf("stats changed: %+v → %+v", before, after)
+	}
+	if got, _ := s.Session("s0"); got.EventCount != old.EventCount || got.TotalCostUSD != old.TotalCostUSD {
+		t.Errorf("session summary changed: %+v → %+v", old, got)
+	}
+	if rows, _ := s.SessionEvents("s0", -1); len(rows) != 0 {
+		t.Errorf("a dropped session still lists %d events", len(rows))
+	}
+	total, err := s.Events(EventFilter{SessionID: "s0", Limit: 10}, func([]byte) error { return nil })
+	if err != nil || total != 0 {
+		t.Errorf("events of a dropped session: total %d (%v)", total, err)
+	}
+	total, _ = s.Events(EventFilter{Model: "m1", Limit: 10}, func([]byte) error { return nil })
+	if total != perHour {
+		t.Errorf("events of m1: total %d, want %d", total, perHour)
+	}
+	if fo, _ := s.FilterOptions(); slices.Contains(fo.ToolNames, "OldTool") {
+		t.Errorf("filter options still offer a dropped value: %v", fo.ToolNames)
+	}
+	dup := ev("s0", "claude_code", "tool_use")
+	dup.EventID = "h0-7"
+	if out := ingest(t, s, dup); !out[0].Duplicate {
+		t.Error("a dropped event's id is no longer recognized")
+	}
+	if n, _ := s.DropBefore(ctx, cutoff); n != 0 {
+		t.Errorf("second pass dropped %d", n)
+	}
+	if err := s.Verify(); err != nil {
+		t.Fatalf("verify after retention: %v", err)
+	}
+
+	// Compaction, while readers read.
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var readErr error
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := s.Stats(StatsFilter{}); err != nil {
+				readErr = err
+				return
+			}
+		}
+	})
+	rep, err := s.Compact(ctx)
+	close(stop)
+	wg.Wait()
+	if err != nil || readErr != nil {
+		t.Fatalf("compact: %v; a read meanwhile: %v", err, readErr)
+	}
+	if rep.SizeBefore != 0 && rep.SizeAfter*2 > rep.SizeBefore || rep.SizeAfter != s.Size() {
+		t.Errorf("compaction: %+v, file %d bytes; want under half", rep, s.Size())
+	}
+	rows := eventsOf(t, s)
+	if len(rows) != perHour || rows[0].EventID == nil || *rows[0].EventID != "h2-0" {
+		t.Fatalf("after compaction: %d events, first %v", len(rows), rows[0].EventID)
+	}
+	var meta map[string]string
+	if err := json.Unmarshal([]byte(rows[perHour-1].Metadata), &meta); err != nil || meta["pad"] != pad {
+		t.Errorf("an event's metadata after compaction: %v", err)
+	}
+	t.Logf("compaction: %d → %d bytes in %d ms", rep.SizeBefore, rep.SizeAfter, rep.TookMS)
+	// The new file takes writes; ids go on from where they were.
+	if out := ingest(t, s, ev("s9", "codex", "session_start")); out[0].ID != 3*perHour+1 {
+		t.Errorf("id after compaction: %d, want %d", out[0].ID, 3*perHour+1)
+	}
+	if after := stats(t, s); after.TotalEvents != before.TotalEvents+1 {
+		t.Errorf("stats after compaction: %+v", after)
+	}
+}
