@@ -208,8 +208,8 @@ func (x *Index) Notify() {
 }
 
 // Run tails the store until ctx ends: it catches up at once, then after every Notify and every
-// Interval, once commits pause (Delay, MaxDelay). A failure is logged and retried, after a pause
-// that grows while it keeps failing.
+// Interval, once commits pause (Delay, MaxDelay), and deletes what retention dropped (Prune). A
+// failure is logged and retried, after a pause that grows while it keeps failing.
 func (x *Index) Run(ctx context.Context) {
 	tick := time.NewTicker(x.opts.Interval)
 	defer tick.Stop()
@@ -217,7 +217,11 @@ func (x *Index) Run(ctx context.Context) {
 	deadline := time.NewTimer(x.opts.MaxDelay)
 	failures := 0
 	for {
-		if _, err := x.CatchUp(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, ErrClosed) {
+		_, err := x.CatchUp(ctx)
+		if err == nil {
+			_, err = x.Prune(ctx)
+		}
+		if err != nil && ctx.Err() == nil && !errors.Is(err, ErrClosed) {
 			failures++
 			pause := min(time.Second<<min(failures, 6), time.Minute)
 			x.log.Error("search indexing failed", "err", err, "retry_in", pause)

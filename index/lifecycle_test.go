@@ -180,3 +180,39 @@ func TestClosed(t *testing.T) {
 		t.Errorf("Rebuild after Close: %v", err)
 	}
 }
+
+// TestPruneFollowsRetention: the documents of the events retention drops go, in several batches,
+// and only once.
+func TestPruneFollowsRetention(t *testing.T) {
+	start := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	now := start
+	store := openStore(t, func() time.Time { return now })
+	x := openIndex(t, store, index.Options{})
+	ctx := context.Background()
+	v := newVocabulary(5)
+	const old, recent = 2500, 100
+	for i := range old + recent {
+		if i == old {
+			now = start.Add(2 * time.Hour)
+		}
+		ingest(t, store, typicalEvent(v, i, 7))
+	}
+	if n, err := x.Prune(ctx); n != 0 || err != nil {
+		t.Fatalf("prune before any retention: %d, %v", n, err)
+	}
+	if _, err := x.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := store.DropBefore(ctx, now); n != old || err != nil {
+		t.Fatalf("dropped %d (%v)", n, err)
+	}
+	if n, err := x.Prune(ctx); n != old || err != nil {
+		t.Fatalf("pruned %d (%v), want %d", n, err, old)
+	}
+	if got := total(t, x); got != recent || x.Indexed() != recent {
+		t.Errorf("after pruning: %d found, %d indexed, want %d", got, x.Indexed(), recent)
+	}
+	if n, err := x.Prune(ctx); n != 0 || err != nil {
+		t.Errorf("second prune: %d, %v", n, err)
+	}
+}
