@@ -72,6 +72,7 @@ bench: build
 	$(GO) test -run '^$$' -bench 'Query1M' -benchtime 100x -timeout 30m ./api
 	AGENTMONITOR_BENCH_EVENTS=1000000 $(GO) test -run '^$$' -bench 'Search' -benchtime 200x -timeout 30m ./index
 	$(GO) test -run '^$$' -bench 'Import' -benchtime 1x -timeout 30m ./importer
+	$(GO) test -run '^$$' -bench 'RetainCompactRecalc' -benchtime 1x -timeout 30m ./kv
 
 lint:
 	$(GO) vet ./...

@@ -37,6 +37,7 @@ func (s *Server) routes() http.Handler {
 	r.GET("/api/backup", s.backup)
 	r.POST("/api/costs/recalc", s.postRecalc)
 	r.GET("/api/costs/unpriced", s.unpriced)
+	r.POST("/api/compact", s.compact)
 	r.POST("/api/otel/v1/logs", s.otlpLogs)
 	r.POST("/api/otel/v1/metrics", s.otlpMetrics)
 	r.POST("/api/otel/v1/traces", s.otlpTraces)

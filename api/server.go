@@ -41,6 +41,10 @@ type Config struct {
 	AutoImportEvery     time.Duration
 	AutoImportDelay     time.Duration
 	AutoImportWatch     time.Duration
+
+	// Retention drops events older than this, at start and then every hour (0: keep everything;
+	// AGENTMONITOR_RETENTION_DAYS).
+	Retention time.Duration
 }
 
 // UsageLimits are one agent type's usage-monitor windows (CONTRACT 8.8, 12.2).
@@ -125,6 +129,9 @@ func (s *Server) Run(ctx context.Context) {
 	spool := make(chan struct{})
 	go func() { defer close(spool); s.drainSpoolEvery(ctx) }()
 	defer func() { <-spool }()
+	retention := make(chan struct{})
+	go func() { defer close(retention); s.retainEvery(ctx) }()
+	defer func() { <-retention }()
 	sweep := time.NewTicker(s.cfg.SweepInterval)
 	defer sweep.Stop()
 	stats := time.NewTicker(s.cfg.StatsInterval)

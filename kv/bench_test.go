@@ -1,10 +1,12 @@
 package kv
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/agentmonitor/agentmonitor/api/contract"
 )
@@ -44,5 +46,55 @@ func BenchmarkIngest(b *testing.B) {
 			b.ReportMetric(float64(st.GetWrite()-before.GetWrite())/float64(b.N), "writes/commit")
 			b.ReportMetric(float64((st.GetWriteTime()-before.GetWriteTime()).Microseconds())/float64(b.N), "write-µs/commit")
 		})
+	}
+}
+
+// BenchmarkRetainCompactRecalc measures the maintenance commands on 200,000 typical events, half
+// of them a day old: dropping that half, compacting the file, and re-pricing the rest. Reports
+// events/s for the drop and the recalculation, MB/s (of the file before) for the compaction, and
+// the file sizes.
+func BenchmarkRetainCompactRecalc(b *testing.B) {
+	const n = 200_000
+	for range b.N {
+		b.StopTimer()
+		start := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+		c := &clock{t: start}
+		s := openTest(b, Options{Now: c.Now, Logger: slog.New(slog.DiscardHandler)})
+		ins := make([]contract.Input, 1000)
+		for i := 0; i < n; i += len(ins) {
+			if i == n/2 {
+				c.Set(start.Add(24 * time.Hour))
+			}
+			for j := range ins {
+				ins[j] = benchInput(i + j)
+			}
+			ingest(b, s, ins...)
+		}
+		ctx := context.Background()
+		b.StartTimer()
+
+		t0 := time.Now()
+		dropped, err := s.DropBefore(ctx, c.Now())
+		if err != nil || dropped != n/2 {
+			b.Fatalf("dropped %d: %v", dropped, err)
+		}
+		drop := time.Since(t0)
+		rep, err := s.Compact(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t0 = time.Now()
+		price := func(string, int64, int64, int64, int64) (float64, bool) { return 0.02, true }
+		rc, err := s.Recalc(ctx, Recalc{Price: price})
+		if err != nil || rc.Changed != n/2 {
+			b.Fatalf("recalc changed %d: %v", rc.Changed, err)
+		}
+		recalc := time.Since(t0)
+
+		b.ReportMetric(float64(dropped)/drop.Seconds(), "dropped-events/s")
+		b.ReportMetric(float64(rep.SizeBefore)/1e6/(float64(rep.TookMS)/1000), "compact-MB/s")
+		b.ReportMetric(float64(rep.SizeBefore)/1e6, "MB-before")
+		b.ReportMetric(float64(rep.SizeAfter)/1e6, "MB-after")
+		b.ReportMetric(float64(rc.Changed)/recalc.Seconds(), "repriced-events/s")
 	}
 }

@@ -149,6 +149,7 @@ Commands:
   costs recalc [--since DATE] [--dry-run]
                                  re-price stored events from the current rate table
   costs unpriced                 list the models of stored events that have no rate
+  compact [--db PATH]            rewrite the database without its free pages
   version                        print version, commit and Go version
   help                           print this
 

@@ -7,6 +7,7 @@
 //	agentmonitor backup FILE / restore FILE        copy the database out and back
 //	agentmonitor reindex                           rebuild the search index
 //	agentmonitor costs recalc|unpriced             re-price stored events, list unknown models
+//	agentmonitor compact                           give the database's free pages back to the disk
 //	agentmonitor service install|uninstall|status  run the server as a background service
 //	agentmonitor version                           print version, commit and Go version
 //
@@ -68,6 +69,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return hooksCmd(args, stdout)
 	case "import":
 		return importCmd(args, stdout, stderr)
+	case "compact":
+		return compactCmd(args, stdout, stderr)
 	case "costs":
 		return costsCmd(args, stdout, stderr)
 	case "reindex":
