@@ -134,7 +134,9 @@ func (q *Query) String() string {
 		if c.field != "" {
 			b.WriteString(c.field + ":")
 		}
-		if c.value == "" || c.value[0] == '-' || strings.ContainsAny(c.value, " \t\n\r\f\v:") {
+		// A field's value starting with "//" is quoted: unquoted, field://… reads as a URL.
+		if c.value == "" || c.value[0] == '-' || strings.ContainsAny(c.value, " \t\n\r\f\v:") ||
+			c.field != "" && strings.HasPrefix(c.value, "//") {
 			b.WriteString(`"` + c.value + `"`)
 		} else {
 			b.WriteString(c.value)
