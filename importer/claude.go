@@ -225,13 +225,13 @@ func readAssistant(msg []byte) assistantMsg {
 			members(v, func(k, v []byte) bool {
 				switch string(k) {
 				case "input_tokens":
-					a.in = jint(v)
+					a.in = jcount(v)
 				case "output_tokens":
-					a.out = jint(v)
+					a.out = jcount(v)
 				case "cache_read_input_tokens":
-					a.cacheRead = jint(v)
+					a.cacheRead = jcount(v)
 				case "cache_creation_input_tokens":
-					a.cacheWrite = jint(v)
+					a.cacheWrite = jcount(v)
 				}
 				return true
 			})

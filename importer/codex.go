@@ -242,17 +242,17 @@ func readUsage(v []byte) usage {
 	members(v, func(k, v []byte) bool {
 		switch string(k) {
 		case "input_tokens":
-			u.Input = jint(v)
+			u.Input = jcount(v)
 		case "cached_input_tokens":
-			u.Cached = jint(v)
+			u.Cached = jcount(v)
 		case "output_tokens":
-			u.Output = jint(v)
+			u.Output = jcount(v)
 		case "reasoning_output_tokens":
-			u.Reasoning = jint(v)
+			u.Reasoning = jcount(v)
 		case "total_tokens":
-			u.Total = jint(v)
+			u.Total = jcount(v)
 		case "cache_write_input_tokens":
-			u.CacheWrite = jint(v)
+			u.CacheWrite = jcount(v)
 		}
 		return true
 	})

@@ -375,6 +375,9 @@ func jint(v []byte) int64 {
 	return int64(f)
 }
 
+// jcount reads a token count: a negative one, which no agent writes, reads as 0.
+func jcount(v []byte) int64 { return max(jint(v), 0) }
+
 // jtrue reports whether v is the literal true.
 func jtrue(v []byte) bool { return string(v) == "true" }
 
