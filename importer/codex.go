@@ -44,6 +44,7 @@ type codexParser struct {
 	defaultModel string // model of config.toml, for records before any turn_context
 	emit         func(*event)
 	metaMax      int
+	quietBefore  int64 // Unix ms: a rollout whose last record is no later is over
 	// parentTotals returns the cumulative totals a forked-from session went through, nil when
 	// that session was never imported.
 	parentTotals func(session string) map[usage]bool
@@ -494,11 +495,15 @@ func exitCode(out []byte) (int64, bool) {
 	return 0, false
 }
 
-// finish ends a run over the file: the session ends at its last record, once (IMPORT.md 4.3,
-// "end of file"); upstream keeps that first session_end when the file grows later, and so do we.
-// Tool calls still waiting for their output go as they are only once the file is idle.
+// finish ends a run over the file; when the file is idle, waiting tool calls are emitted as they
+// are and the session ends at its last record (IMPORT.md 4.3). A file whose last record is older
+// than the idle time is idle whatever its mtime says (a copy, a restored backup): its session is
+// over. A live session ends only once Codex stops writing, so its session_end has its final totals.
 func (p *codexParser) finish(idle bool) {
-	if idle && len(p.st.Calls) > 0 {
+	if !idle && (p.st.Last == 0 || p.st.Last > p.quietBefore) {
+		return
+	}
+	if len(p.st.Calls) > 0 {
 		evs := make([]*event, 0, len(p.st.Calls))
 		for _, ev := range p.st.Calls {
 			evs = append(evs, ev)
@@ -532,4 +537,4 @@ func (p *codexParser) finish(idle bool) {
 }
 
 // pending reports whether something waits for the file to go idle.
-func (p *codexParser) pending() bool { return len(p.st.Calls) > 0 }
+func (p *codexParser) pending() bool { return len(p.st.Calls) > 0 || !p.st.Ended && p.st.Lines > 0 }

@@ -214,3 +214,34 @@ func TestDirs(t *testing.T) {
 		t.Error("unknown source accepted")
 	}
 }
+
+// TestCodexLiveSession: a rollout Codex is still writing gets its session_end only once it has
+// been idle, so the end carries the final totals; an old rollout ends at once, whatever its mtime.
+func TestCodexLiveSession(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(fixtures(t), "codex", "sessions", "2026", "03", "18",
+		"rollout-2026-03-18T14-05-09-019d0143-bc30-71b7-8fde-d2df004959fa.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same records, written two minutes ago (every timestamp of C2 is in 14:05).
+	now := time.Now().UTC()
+	recent := strings.ReplaceAll(string(src), "2026-03-18T14:05", now.Add(-2*time.Minute).Format("2006-01-02T15:04"))
+	dir := t.TempDir()
+	writeLines(t, filepath.Join(dir, "sessions", "2026", "03", "18", "rollout-live.jsonl"), recent)
+	im := New(openStore(t), Options{CodexDir: dir, Now: func() time.Time { return now }})
+	if sum := mustRun(t, im, Request{}); sum.EventsImported != 11 || sum.EventsByType["session_end"] != 0 {
+		t.Fatalf("live run = %+v, want C2's 11 events without session_end", sum)
+	}
+	now = now.Add(10 * time.Minute)
+	if sum := mustRun(t, im, Request{}); sum.EventsImported != 1 || sum.EventsByType["session_end"] != 1 {
+		t.Fatalf("idle run = %+v, want the session_end", sum)
+	}
+
+	// A copy of the old rollout, just written: its records say it is over.
+	old := t.TempDir()
+	writeLines(t, filepath.Join(old, "sessions", "2026", "03", "18", "rollout-old.jsonl"), string(src))
+	im = New(openStore(t), Options{CodexDir: old, Now: time.Now})
+	if sum := mustRun(t, im, Request{}); sum.EventsImported != 12 || sum.EventsByType["session_end"] != 1 {
+		t.Fatalf("old rollout = %+v, want 12 events with session_end", sum)
+	}
+}

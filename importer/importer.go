@@ -394,7 +394,7 @@ func (r *run) file(s *source, path string, info os.FileInfo, st *fileState) erro
 		p = cs
 	default:
 		xs = &codexParser{path: path, defaultModel: r.codexModel, metaMax: maxMeta,
-			parentTotals: r.parentTotals}
+			quietBefore: r.now.Add(-r.im.opts.IdleAfter).UnixMilli(), parentTotals: r.parentTotals}
 		if st != nil && st.Codex != nil {
 			xs.st = *st.Codex
 		}
