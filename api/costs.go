@@ -20,12 +20,13 @@ type RecalcBody struct {
 
 // Unpriced is the reply of GET /api/costs/unpriced.
 type Unpriced struct {
-	Models []kv.ModelUsage `json:"models"`
+	PricingFile string          `json:"pricing_file"` // the user rate file read ("" : none)
+	Models      []kv.ModelUsage `json:"models"`
 }
 
-// postRecalc re-prices stored events (issue "always on", CONTRACT 18.2). The user rate file is
-// read again first, so a model just added to it needs no restart; unless dry, its table is then
-// also the one new events are priced with.
+// postRecalc re-prices stored events (CONTRACT 18.2). The user rate file is read again first, so
+// a model just added to it needs no restart; unless dry, its table is then also the one new events
+// are priced with.
 func (s *Server) postRecalc(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	var body RecalcBody
 	b, err := readBody(w, r, 64<<10)
@@ -61,6 +62,7 @@ func (s *Server) postRecalc(w http.ResponseWriter, r *http.Request, _ httprouter
 		s.fail(w, r, err)
 		return
 	}
+	rep.PricingFile = s.prices.Path()
 	s.log.Info("costs recalculated", "changed", rep.Changed, "before_usd", rep.Before, "after_usd", rep.After,
 		"dry_run", rep.DryRun)
 	writeJSON(w, http.StatusOK, rep)
@@ -79,5 +81,5 @@ func (s *Server) unpriced(w http.ResponseWriter, r *http.Request, _ httprouter.P
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, Unpriced{Models: models})
+	writeJSON(w, http.StatusOK, Unpriced{PricingFile: s.prices.Path(), Models: models})
 }

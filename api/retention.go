@@ -45,7 +45,9 @@ func (s *Server) compact(w http.ResponseWriter, r *http.Request, _ httprouter.Pa
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	rep, err := s.store.Compact(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
+		// The file system's reason (a full disk) is what the user needs to know.
+		s.log.Error("compaction failed", "err", err)
+		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	s.log.Info("database compacted", "size_before", rep.SizeBefore, "size_after", rep.SizeAfter, "took_ms", rep.TookMS)

@@ -25,7 +25,10 @@ type Recalc struct {
 
 // RecalcReport is what a recalculation changed (or, dry, would change).
 type RecalcReport struct {
-	DryRun   bool    `json:"dry_run"`
+	// PricingFile is the user rate file overlaid on the embedded rates ("" : none); the caller
+	// that loaded the table fills it in.
+	PricingFile string  `json:"pricing_file"`
+	DryRun      bool    `json:"dry_run"`
 	Examined int64   `json:"events_examined"` // events with a model and tokens
 	Changed  int64   `json:"events_changed"`
 	Sessions int     `json:"sessions_changed"`
@@ -71,7 +74,7 @@ type recalcJob struct {
 // Event rows, their briefs, session totals, rollups and the cost timeline change together, in
 // transactions of a bounded number of events.
 func (s *Store) Recalc(ctx context.Context, r Recalc) (RecalcReport, error) {
-	rep := RecalcReport{DryRun: r.DryRun}
+	rep := RecalcReport{DryRun: r.DryRun, Models: []ModelChange{}}
 	if r.Price == nil {
 		return rep, fmt.Errorf("kv: recalc: no rate table")
 	}
@@ -261,7 +264,7 @@ type ModelUsage struct {
 	TokensOut  int64   `json:"tokens_out"`
 	CacheRead  int64   `json:"cache_read_tokens"`
 	CacheWrite int64   `json:"cache_write_tokens"`
-	CostUSD    float64 `json:"cost_usd"` // what clients priced themselves
+	ClientCost float64 `json:"client_cost_usd"` // what clients priced themselves
 }
 
 // Unpriced lists the models of stored events that known says the rate table does not know, most
@@ -283,7 +286,7 @@ func (s *Store) Unpriced(known func(model string) bool) ([]ModelUsage, error) {
 	out := make([]ModelUsage, 0, len(sums))
 	for model, a := range sums {
 		out = append(out, ModelUsage{Model: model, Events: a.Events, TokensIn: a.TokensIn, TokensOut: a.TokensOut,
-			CacheRead: a.CacheRead, CacheWrite: a.CacheWrite, CostUSD: a.Cost})
+			CacheRead: a.CacheRead, CacheWrite: a.CacheWrite, ClientCost: a.Cost})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		ti, tj := out[i].TokensIn+out[i].TokensOut, out[j].TokensIn+out[j].TokensOut

@@ -34,6 +34,9 @@ func NewLive(path string) (*Live, error) {
 	return l, nil
 }
 
+// Path is the user rate file ("" : none).
+func (l *Live) Path() string { return l.path }
+
 // Table is the table in use.
 func (l *Live) Table() *Table { return l.t.Load() }
 

@@ -146,9 +146,9 @@ Commands:
   service install|uninstall|status
                                  run the server as a background service (systemd, launchd)
   reindex [--db PATH]            rebuild the search index from the database
-  costs recalc [--since DATE] [--dry-run]
+  costs recalc [--since DATE] [--dry-run] [--json]
                                  re-price stored events from the current rate table
-  costs unpriced                 list the models of stored events that have no rate
+  costs unpriced [--json]        list the models of stored events that have no rate
   compact [--db PATH]            rewrite the database without its free pages
   version                        print version, commit and Go version
   help                           print this

@@ -59,6 +59,9 @@ func compactCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		store, err := kv.Open(kv.Options{Path: path, Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 		if errors.Is(err, kv.ErrLocked) {
+			if *db != "" {
+				return fmt.Errorf("compact: %w: run without --db to compact it through its server", err)
+			}
 			return fmt.Errorf("compact: %w, and no server answers at %s: stop that process, or point AGENTMONITOR_URL at its server", err, serverURL())
 		}
 		if err != nil {

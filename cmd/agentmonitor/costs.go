@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -31,8 +32,9 @@ get one; a cost a client sent is kept. Session totals, statistics and the cost t
 unpriced lists the models of stored events that the rate table does not know.
 
 A running server does the work when one answers (AGENTMONITOR_URL, else
-AGENTMONITOR_HOST/AGENTMONITOR_PORT), and then also prices new events with the file's rates;
-otherwise the database is opened here. DATE is YYYY-MM-DD (00:00:00Z) or an ISO-8601 time.
+AGENTMONITOR_HOST/AGENTMONITOR_PORT), with the rate file it was started with; after recalc (not a
+dry run) it also prices new events with that file's rates. Otherwise the database is opened here.
+DATE is YYYY-MM-DD (00:00:00Z) or an ISO-8601 time.
 `
 
 // costsCmd is `agentmonitor costs recalc|unpriced`.
@@ -80,14 +82,25 @@ func costsCmd(args []string, stdout, stderr io.Writer) error {
 	base, remote := runningServer(ctx)
 	if remote {
 		fmt.Fprintf(stderr, "asking the server at %s\n", base)
+	} else if _, err := os.Stat(cfg.DBPath); err != nil {
+		return fmt.Errorf("costs %s: no database: %w (AGENTMONITOR_DB_PATH names another?)", sub, err)
+	}
+	// The server prices with the rate file it was started with.
+	serverFile := func(file string) {
+		if cfg.PricingFile != "" && filepath.Clean(cfg.PricingFile) != filepath.Clean(file) {
+			fmt.Fprintf(stderr, "note: the server reads the rate file %q, not %q: set AGENTMONITOR_PRICING_FILE where it runs\n",
+				file, cfg.PricingFile)
+		}
 	}
 	if sub == "recalc" {
 		var rep kv.RecalcReport
 		if remote {
 			err = callServer(ctx, base, http.MethodPost, "/api/costs/recalc", body, &rep)
+			serverFile(rep.PricingFile)
 		} else {
 			err = withStore(cfg, stderr, func(s *kv.Store, t *pricing.Table) (err error) {
 				rep, err = s.Recalc(ctx, kv.Recalc{Since: since, DryRun: body.DryRun, Price: t.Cost})
+				rep.PricingFile = cfg.PricingFile
 				return err
 			})
 		}
@@ -102,7 +115,9 @@ func costsCmd(args []string, stdout, stderr io.Writer) error {
 		var un api.Unpriced
 		if remote {
 			err = callServer(ctx, base, http.MethodGet, "/api/costs/unpriced", nil, &un)
+			serverFile(un.PricingFile)
 		} else {
+			un.PricingFile = cfg.PricingFile
 			err = withStore(cfg, stderr, func(s *kv.Store, t *pricing.Table) (err error) {
 				un.Models, err = s.Unpriced(t.Known)
 				return err
@@ -113,7 +128,7 @@ func costsCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		out = un
 		if !*asJSON {
-			printUnpriced(stdout, un.Models)
+			printUnpriced(stdout, &un)
 		}
 	}
 	if *asJSON {
@@ -160,12 +175,13 @@ func printRecalc(w io.Writer, r *kv.RecalcReport) {
 	if r.DryRun {
 		verb = "Would re-price"
 	}
-	fmt.Fprintf(w, "%s %s of %s events with a model and tokens, in %d sessions", verb,
-		thousands(r.Changed), thousands(r.Examined), r.Sessions)
+	fmt.Fprintf(w, "%s %s of %s events with a model and tokens, in %s", verb,
+		thousands(r.Changed), thousands(r.Examined), plural(int64(r.Sessions), "session"))
 	if r.DryRun {
 		fmt.Fprint(w, " (dry run: nothing changed)")
 	}
 	fmt.Fprintln(w)
+	fmt.Fprintln(w, rateSource(r.PricingFile))
 	if r.Changed == 0 {
 		return
 	}
@@ -180,7 +196,24 @@ func printRecalc(w io.Writer, r *kv.RecalcReport) {
 	fmt.Fprintf(w, "Change           %+.4f USD\n", r.After-r.Before)
 }
 
-func printUnpriced(w io.Writer, models []kv.ModelUsage) {
+// rateSource says which rates a command used.
+func rateSource(file string) string {
+	if file == "" {
+		return "Rates: the embedded table (no AGENTMONITOR_PRICING_FILE)"
+	}
+	return "Rates: the embedded table overlaid with " + file
+}
+
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return thousands(n) + " " + noun + "s"
+}
+
+func printUnpriced(w io.Writer, un *api.Unpriced) {
+	fmt.Fprintln(w, rateSource(un.PricingFile))
+	models := un.Models
 	if len(models) == 0 {
 		fmt.Fprintln(w, "Every model of the stored events has a rate.")
 		return
@@ -192,6 +225,6 @@ func printUnpriced(w io.Writer, models []kv.ModelUsage) {
 			thousands(m.TokensOut), thousands(m.CacheRead), thousands(m.CacheWrite))
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "Give them rates in the file named by AGENTMONITOR_PRICING_FILE (README, \"Pricing\"),\n"+
+	fmt.Fprintln(w, "Give them rates in the file named by AGENTMONITOR_PRICING_FILE (README, \"Costs\"),\n"+
 		"then run: agentmonitor costs recalc")
 }

@@ -81,7 +81,7 @@ func TestCostsRecalcLocal(t *testing.T) {
 	var un api.Unpriced
 	runCosts(t, &un, "unpriced", "--json")
 	// Most tokens first: gpt-5.4's one response (C3) outweighs gpt-5.2-codex's ten (C1).
-	if len(un.Models) != 2 || un.Models[0].Model != "gpt-5.4" || un.Models[1].Model != "gpt-5.2-codex" || un.Models[1].Events != 10 {
+	if len(un.Models) != 2 || un.PricingFile != "" || un.Models[0].Model != "gpt-5.4" || un.Models[1].Model != "gpt-5.2-codex" || un.Models[1].Events != 10 {
 		t.Fatalf("unpriced: %+v", un.Models)
 	}
 	if out := runCosts(t, nil, "unpriced"); !strings.Contains(out, "gpt-5.2-codex") || !strings.Contains(out, "AGENTMONITOR_PRICING_FILE") {
@@ -96,7 +96,7 @@ func TestCostsRecalcLocal(t *testing.T) {
 	var rep kv.RecalcReport
 	runCosts(t, &rep, "recalc", "--dry-run", "--json")
 	// 10 gpt-5.2-codex responses (C1), 7 gpt-5.3-codex (C2 5, C3 2); gpt-5.4 stays unpriced.
-	if !rep.DryRun || rep.Changed != 17 || rep.Sessions != 3 || !approx(rep.Before, 0.17805025) {
+	if !rep.DryRun || rep.Changed != 17 || rep.Sessions != 3 || !approx(rep.Before, 0.17805025) || rep.PricingFile != rates {
 		t.Fatalf("dry run: %+v", rep)
 	}
 	if all, _ := totals(); !approx(all, 0.17805025) {
@@ -123,7 +123,13 @@ func TestCostsRecalcLocal(t *testing.T) {
 		t.Errorf("second recalc changed %d events", rep.Changed)
 	}
 
+	// A mistyped database is not created.
+	t.Setenv("AGENTMONITOR_DB_PATH", filepath.Join(t.TempDir(), "typo", "am.db"))
 	var stdout, stderr bytes.Buffer
+	if err := run([]string{"costs", "unpriced"}, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "no database") {
+		t.Errorf("costs on a missing database: %v", err)
+	}
+	t.Setenv("AGENTMONITOR_DB_PATH", db)
 	for _, bad := range [][]string{{}, {"bogus"}, {"recalc", "--since", "yesterday"}, {"unpriced", "extra"}} {
 		if err := run(append([]string{"costs"}, bad...), &stdout, &stderr); exitCode(err, io.Discard) != exitUsage {
 			t.Errorf("costs %v: %v, want a usage error", bad, err)
@@ -186,8 +192,14 @@ func TestCostsRecalcServer(t *testing.T) {
 		t.Fatalf("an unknown model was priced: %v", c)
 	}
 	var un api.Unpriced
-	if out := runCosts(t, &un, "unpriced", "--json"); len(un.Models) != 1 || un.Models[0].Model != "my-model" || !strings.Contains(out, "asking the server") {
+	if out := runCosts(t, &un, "unpriced", "--json"); len(un.Models) != 1 || un.Models[0].Model != "my-model" ||
+		un.PricingFile != rates || !strings.Contains(out, "asking the server") {
 		t.Fatalf("unpriced: %+v\n%s", un, out)
+	}
+	// This shell names another rate file than the server's: the command says so.
+	t.Setenv("AGENTMONITOR_PRICING_FILE", filepath.Join(t.TempDir(), "other.json"))
+	if out := runCosts(t, nil, "unpriced"); !strings.Contains(out, "the server reads the rate file") {
+		t.Errorf("no note about the server's rate file:\n%s", out)
 	}
 
 	writeRates(t, rates, `"my-model":{"inputCostPerMTok":3,"outputCostPerMTok":15}`)
