@@ -29,11 +29,11 @@ type RecalcReport struct {
 	// that loaded the table fills it in.
 	PricingFile string  `json:"pricing_file"`
 	DryRun      bool    `json:"dry_run"`
-	Examined int64   `json:"events_examined"` // events with a model and tokens
-	Changed  int64   `json:"events_changed"`
-	Sessions int     `json:"sessions_changed"`
-	Before   float64 `json:"cost_before_usd"` // of the changed events, null counting as 0
-	After    float64 `json:"cost_after_usd"`
+	Examined    int64   `json:"events_examined"` // events with a model and tokens
+	Changed     int64   `json:"events_changed"`
+	Sessions    int     `json:"sessions_changed"`
+	Before      float64 `json:"cost_before_usd"` // of the changed events, null counting as 0
+	After       float64 `json:"cost_after_usd"`
 	// Models lists, by model, the events whose cost changed.
 	Models []ModelChange `json:"models"`
 }
