@@ -215,4 +215,18 @@ func TestPruneFollowsRetention(t *testing.T) {
 	if n, err := x.Prune(ctx); n != 0 || err != nil {
 		t.Errorf("second prune: %d, %v", n, err)
 	}
+	// An event older than the cutoff arrives later (imported history) and is dropped at the same
+	// cutoff: its document goes too.
+	cutoff := now
+	now = start
+	ingest(t, store, typicalEvent(v, old+recent, 7))
+	if _, err := x.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := store.DropBefore(ctx, cutoff); n != 1 || err != nil {
+		t.Fatalf("dropped %d (%v)", n, err)
+	}
+	if n, err := x.Prune(ctx); n != 1 || err != nil || x.Indexed() != recent {
+		t.Errorf("pruned %d (%v), %d indexed", n, err, x.Indexed())
+	}
 }

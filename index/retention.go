@@ -8,9 +8,8 @@ import (
 	"github.com/blevesearch/bleve/v2"
 )
 
-// keyRetained is the store's retention cutoff (Unix seconds) whose dropped events the index has
-// deleted.
-var keyRetained = []byte("agentmonitor.retained_from")
+// keyDropGen is the store's drop generation whose dropped events the index has deleted.
+var keyDropGen = []byte("agentmonitor.drop_generation")
 
 // pruneBatch is how many documents one deletion batch removes.
 const pruneBatch = 1000
@@ -18,11 +17,11 @@ const pruneBatch = 1000
 // Prune deletes the documents of the events that retention dropped from the store: those created
 // before its cutoff (kv.Store.DropBefore). It returns how many it deleted.
 func (x *Index) Prune(ctx context.Context) (int, error) {
-	retained := x.store.RetainedFrom()
-	if retained.IsZero() {
+	gen := x.store.DropGeneration()
+	if gen == 0 {
 		return 0, nil
 	}
-	cut := retained.Unix()
+	cut := x.store.RetainedFrom().Unix()
 	x.work.Lock()
 	defer x.work.Unlock()
 	x.mu.RLock()
@@ -31,7 +30,7 @@ func (x *Index) Prune(ctx context.Context) (int, error) {
 	if closed {
 		return 0, ErrClosed
 	}
-	if v, err := bi.GetInternal(keyRetained); err == nil && len(v) == 8 && int64(binary.BigEndian.Uint64(v)) >= cut {
+	if v, err := bi.GetInternal(keyDropGen); err == nil && len(v) == 8 && binary.BigEndian.Uint64(v) >= gen {
 		return 0, nil
 	}
 	total := 0
@@ -48,8 +47,8 @@ func (x *Index) Prune(ctx context.Context) (int, error) {
 		done := len(res.Hits) < pruneBatch
 		if done {
 			var v [8]byte
-			binary.BigEndian.PutUint64(v[:], uint64(cut))
-			b.SetInternal(keyRetained, v[:])
+			binary.BigEndian.PutUint64(v[:], gen)
+			b.SetInternal(keyDropGen, v[:])
 		}
 		if err := bi.Batch(b); err != nil {
 			return total, fmt.Errorf("index: prune: %w", err)

@@ -31,7 +31,7 @@ func BenchmarkIngest(b *testing.B) {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
 			s := openTest(b, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			ingest(b, s, benchInput(1<<30)) // past the first commit's bucket creation
-			before := s.db.Stats().TxStats
+			before := s.db.Load().Stats().TxStats
 			ins := make([]contract.Input, batch)
 			b.ResetTimer()
 			for i := range b.N {
@@ -41,7 +41,7 @@ func BenchmarkIngest(b *testing.B) {
 				ingest(b, s, ins...)
 			}
 			b.StopTimer()
-			st := s.db.Stats().TxStats
+			st := s.db.Load().Stats().TxStats
 			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
 			b.ReportMetric(float64(st.GetWrite()-before.GetWrite())/float64(b.N), "writes/commit")
 			b.ReportMetric(float64((st.GetWriteTime()-before.GetWriteTime()).Microseconds())/float64(b.N), "write-µs/commit")

@@ -2,6 +2,7 @@ package kv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,60 +24,101 @@ const compactTxSize = 64 << 20
 
 // Compact rewrites the database into a new file without its free pages and puts that file in
 // place of the old one (a rename, so a crash leaves one or the other whole). It runs in the
-// writer: new events wait for it; reads go on until the swap, which waits for them to finish.
+// writer: new events wait for it; reads go on, on the old file until the new one is in place.
 func (s *Store) Compact(ctx context.Context) (CompactReport, error) {
 	var rep CompactReport
 	_, err := s.submit(ctx, &request{compact: &rep})
 	return rep, err
 }
 
+// compactSuffix names the new file beside the database while it is written.
+const compactSuffix = ".compact"
+
 // compact is Compact inside the writer goroutine.
 func (s *Store) compact(rep *CompactReport) error {
 	start := time.Now()
-	path := s.opts.Path
 	rep.SizeBefore = s.Size()
-	tmp := path + ".compact"
+	// A symlinked database stays a symlink: the new file goes where it points.
+	path, err := filepath.EvalSymlinks(s.opts.Path)
+	if err != nil {
+		return fmt.Errorf("kv: compact: %w", err)
+	}
+	tmp := path + compactSuffix
 	_ = os.Remove(tmp) // left by a compaction that did not finish
 	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{NoSync: true, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		return fmt.Errorf("kv: compact: %w", err)
 	}
-	err = bolt.Compact(dst, s.db, compactTxSize)
+	err = bolt.Compact(dst, s.db.Load(), compactTxSize)
 	if err == nil {
 		err = dst.Sync() // its commits skipped fsync; one at the end makes the copy durable
 	}
 	if cerr := dst.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		if fi, serr := os.Stat(tmp); serr == nil && fi.Size() >= rep.SizeBefore {
+			// Nothing to give back: the file stays as it is.
+			os.Remove(tmp)
+			rep.SizeAfter, rep.TookMS = rep.SizeBefore, time.Since(start).Milliseconds()
+			return nil
+		}
+		err = s.swap(path, tmp)
+	}
 	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("kv: compact: %w", err)
 	}
-
-	s.dbMu.Lock()
-	defer s.dbMu.Unlock()
-	if err := s.db.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("kv: compact: close: %w", err)
-	}
-	renameErr := os.Rename(tmp, path)
-	if renameErr == nil {
-		renameErr = syncDir(filepath.Dir(path))
-	} else {
-		os.Remove(tmp)
-	}
-	// Whatever the rename did, path holds a whole database: the new one or the old one.
-	db, err := openBolt(path)
-	if err != nil {
-		return fmt.Errorf("kv: compact: reopen (restart the server): %w", err)
-	}
-	s.db = db
-	if renameErr != nil {
-		return fmt.Errorf("kv: compact: %w", renameErr)
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		// The rename is done; only its durability across a power cut is in doubt.
+		s.log.Warn("compaction: syncing the directory failed", "dir", filepath.Dir(path), "err", err)
 	}
 	rep.SizeAfter = s.Size()
 	rep.TookMS = time.Since(start).Milliseconds()
 	return nil
+}
+
+// swap puts the compacted file tmp in place of the database at path. Where an open file can be
+// renamed over (everywhere but Windows), the new file is opened, and so locked, before the rename:
+// no other process can take the database in between, and a failure leaves the old file in use.
+// The old file is closed in the background once its last reader (a backup download, say) ends,
+// so neither the writer nor new readers wait for it.
+func (s *Store) swap(path, tmp string) error {
+	old := s.db.Load()
+	if runtime.GOOS == "windows" {
+		return s.swapClosed(path, tmp, old)
+	}
+	next, err := openBolt(tmp)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		next.Close()
+		return err
+	}
+	s.db.Store(next)
+	s.retired.Go(func() {
+		if err := old.Close(); err != nil {
+			s.log.Warn("compaction: closing the old file", "err", err)
+		}
+	})
+	return nil
+}
+
+// swapClosed is swap for Windows, which renames no open file: the old file is closed first (after
+// its readers end; readers that arrive meanwhile wait), then renamed over and opened. Whatever the
+// rename did, path then holds a whole database.
+func (s *Store) swapClosed(path, tmp string, old *bolt.DB) error {
+	s.swapping.Store(true)
+	defer s.swapping.Store(false)
+	closeErr := old.Close()
+	renameErr := os.Rename(tmp, path)
+	next, err := openBolt(path)
+	if err != nil {
+		return fmt.Errorf("reopen (restart the server): %w", errors.Join(err, closeErr, renameErr))
+	}
+	s.db.Store(next)
+	return renameErr
 }
 
 // syncDir makes a rename in dir durable. Windows cannot sync a directory, and needs not.

@@ -56,9 +56,7 @@ func (s *Store) WriterStats() WriterStats {
 	st.CommitSizes = append([]int64(nil), st.CommitSizes...)
 	st.EventsByType, st.EventsBySource = maps.Clone(st.EventsByType), maps.Clone(st.EventsBySource)
 	s.wstats.mu.Unlock()
-	s.dbMu.RLock()
-	db := s.db.Stats()
-	s.dbMu.RUnlock()
+	db := s.db.Load().Stats()
 	st.SyncTime = db.TxStats.GetWriteTime()
 	return st
 }

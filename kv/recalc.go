@@ -3,7 +3,6 @@ package kv
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -19,8 +18,8 @@ type Recalc struct {
 	Since time.Time
 	// DryRun: report what would change, write nothing.
 	DryRun bool
-	// Price is the rate table to price with (pricing.Table.Cost).
-	Price func(model string, tokensIn, tokensOut, cacheRead, cacheWrite int64) (float64, bool)
+	// Price is the rate table to price with.
+	Price PriceFunc
 }
 
 // RecalcReport is what a recalculation changed (or, dry, would change).
@@ -59,7 +58,7 @@ const (
 // at; the reply says where the next chunk starts (nil: done).
 type recalcJob struct {
 	from  []byte
-	price func(model string, tokensIn, tokensOut, cacheRead, cacheWrite int64) (float64, bool)
+	price PriceFunc
 	dry   bool
 
 	next     []byte
@@ -148,16 +147,15 @@ func (w *txWriter) recalc(job *recalcJob, name func(field byte, id uint32) strin
 			continue
 		}
 		seq := binary.BigEndian.Uint64(k[8:])
-		body := w.events.Get(u64(seq))
-		var row eventRow
-		if body == nil || json.Unmarshal(body, &row) != nil {
+		row := w.row(seq)
+		if row == nil {
 			continue // Verify reports such a row; a recalculation leaves it alone
 		}
 		if row.Model == nil || row.TokensIn+row.TokensOut+row.CacheReadTokens+row.CacheWriteTokens == 0 {
 			continue
 		}
 		job.examined++
-		newCost, newSource, differs := reprice(&row, job.price)
+		newCost, newSource, differs := reprice(row, job.price)
 		if !differs {
 			continue
 		}
@@ -183,10 +181,10 @@ func (w *txWriter) recalc(job *recalcJob, name func(field byte, id uint32) strin
 			continue
 		}
 		row.CostUSD, row.CostSource = newCost, newSource
-		if err := w.events.Put(u64(seq), contract.AppendEvent(nil, &row)); err != nil {
+		if err := w.events.Put(u64(seq), contract.AppendEvent(nil, row)); err != nil {
 			return err
 		}
-		if err := w.reprice(k, &b, &row); err != nil {
+		if err := w.reprice(k, &b, row); err != nil {
 			return err
 		}
 	}
@@ -195,7 +193,7 @@ func (w *txWriter) recalc(job *recalcJob, name func(field byte, id uint32) strin
 
 // reprice gives a row's new cost and cost source from the rate table; changed is false when they
 // stay as they are. Rows whose cost a client gave keep it.
-func reprice(row *eventRow, price func(string, int64, int64, int64, int64) (float64, bool)) (cost *float64, source *string, changed bool) {
+func reprice(row *eventRow, price PriceFunc) (cost *float64, source *string, changed bool) {
 	src := deref(row.CostSource)
 	switch {
 	case src == contract.CostClient:
@@ -227,28 +225,11 @@ func (w *txWriter) reprice(k []byte, b *brief, row *eventRow) error {
 	}
 	delta := costOnly(b.agg)
 	delta.sub(&old)
-
-	created := int64(binary.BigEndian.Uint64(k))
-	_, ts := eventTimes(row)
-	val := b.encode()
-	if err := w.byCreated.Put(k, val); err != nil {
-		return err
-	}
-	if b.clientTime {
-		if err := w.byTS.Put(timeSeqKey(ts, binary.BigEndian.Uint64(k[8:])), val); err != nil {
-			return err
-		}
-	}
-	hour := uint64(created / 3600)
-	for _, d := range b.dims() {
-		w.addRollup(w.rollups, rollupKey(hour, d.dim, b.agent, d.value), &delta)
-		w.addRollup(w.rollups, rollupKey(allTime, d.dim, b.agent, d.value), &delta)
-	}
-	w.addRollup(w.timeline, timelineKey(uint64(ts/3600), b.agent), &delta)
 	if rec := w.session(row.SessionID); rec != nil {
 		rec.Cost += delta.Cost
 	}
-	return nil
+	_, ts := eventTimes(row)
+	return w.adjust(k, b, ts, &delta)
 }
 
 // costOnly is the part of an agg that depends on the event's cost.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -80,9 +81,20 @@ func TestRecalc(t *testing.T) {
 		t.Fatalf("dry run changed the totals: %+v → %+v", before, after)
 	}
 
+	order := func() (ids []string) {
+		for _, sess := range s.Sessions(SessionFilter{}) {
+			ids = append(ids, sess.ID)
+		}
+		return ids
+	}
+	orderBefore := order()
 	rep, err := s.Recalc(ctx, Recalc{Price: cur.price})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The sessions' last events share a second: a recalculation must not reorder them.
+	if got := order(); !slices.Equal(got, orderBefore) {
+		t.Errorf("sessions reordered by the recalculation: %v, before %v", got, orderBefore)
 	}
 	if rep.Changed != m1Events+1 || len(rep.Models) != 2 {
 		t.Fatalf("recalc: %+v", rep)

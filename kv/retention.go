@@ -3,13 +3,15 @@ package kv
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"time"
 )
 
-// keyRetainedFrom (meta) is the retention cutoff, Unix seconds: no event created before it is
-// kept. The search index drops its documents up to it.
-var keyRetainedFrom = []byte("retained_from")
+// Meta keys of retention: the cutoff (Unix seconds; no event created before it is kept) and how
+// many transactions have dropped events, which tells the search index when to delete documents.
+var (
+	keyRetainedFrom = []byte("retained_from")
+	keyDropped      = []byte("drop_generation")
+)
 
 // dropChunk bounds the events one retention transaction deletes.
 const dropChunk = 5000
@@ -54,6 +56,10 @@ func (s *Store) RetainedFrom() time.Time {
 	return time.Time{}
 }
 
+// DropGeneration counts the transactions that dropped events; it changes with every drop, also
+// one that leaves the cutoff where it was (old history imported again, then dropped).
+func (s *Store) DropGeneration() uint64 { return s.dropGen.Load() }
+
 // drop deletes one chunk of the events created before job.before inside the writer's transaction.
 func (w *txWriter) drop(job *dropJob) error {
 	job.dropped, job.more = 0, false
@@ -64,32 +70,47 @@ func (w *txWriter) drop(job *dropJob) error {
 			break
 		}
 		created, seq := int64(binary.BigEndian.Uint64(k)), binary.BigEndian.Uint64(k[8:])
-		b, _ := decodeBrief(v, w.dictName)
-		if b.clientTime {
-			var r eventRow
-			if body := w.events.Get(u64(seq)); body != nil && json.Unmarshal(body, &r) == nil {
-				_, ts := eventTimes(&r)
-				if err := w.byTS.Delete(timeSeqKey(ts, seq)); err != nil {
-					return err
-				}
+		b, ok := decodeBrief(v, w.dictName)
+		var row *eventRow
+		if !ok || b.clientTime {
+			row = w.row(seq)
+		}
+		var values [len(tupleFields)]string
+		session := b.session
+		switch {
+		case ok:
+			for i, id := range b.ids {
+				values[i] = w.dictName(tupleFields[i], id)
+			}
+		case row != nil:
+			// A brief this code cannot read: the row says the same.
+			values, session = tupleValues(row), row.SessionID
+		}
+		for i, v := range values {
+			if v != "" {
+				w.counts[string(countKey(tupleFields[i], keyPartStr(v)))]--
 			}
 		}
-		for i, id := range b.ids {
-			if id != 0 {
-				w.counts[string(countKey(tupleFields[i], keyPartStr(w.dictName(tupleFields[i], id))))]--
+		if row != nil && row.ClientTimestamp != nil {
+			_, ts := eventTimes(row)
+			if err := w.byTS.Delete(timeSeqKey(ts, seq)); err != nil {
+				return err
 			}
 		}
-		if err := w.idx.Delete(idxKey(fieldSession, keyPartStr(b.session), created, seq)); err != nil {
-			return err
+		if session != "" {
+			if err := w.idx.Delete(idxKey(fieldSession, keyPartStr(session), created, seq)); err != nil {
+				return err
+			}
+			if rec := w.session(session); rec != nil {
+				rec.Dropped++
+			}
 		}
 		if err := w.events.Delete(u64(seq)); err != nil {
 			return err
 		}
+		// The time key goes whatever else could be read: the loop starts again from the first.
 		if err := c.Delete(); err != nil {
 			return err
-		}
-		if rec := w.session(b.session); rec != nil {
-			rec.Dropped++
 		}
 		job.dropped++
 	}
@@ -99,6 +120,10 @@ func (w *txWriter) drop(job *dropJob) error {
 	w.dropped += job.dropped
 	w.counts[string(keyEventsTotal)] -= job.dropped
 	meta := w.tx.Bucket(bucketMeta)
+	w.dropGen = uint64(readCount(meta.Get(keyDropped))) + 1
+	if err := meta.Put(keyDropped, u64(w.dropGen)); err != nil {
+		return err
+	}
 	if readCount(meta.Get(keyRetainedFrom)) < job.before {
 		w.retainedFrom = job.before
 		return meta.Put(keyRetainedFrom, u64(uint64(job.before)))

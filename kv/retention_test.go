@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -40,6 +44,11 @@ func TestRetentionAndCompact(t *testing.T) {
 		ingest(t, s, batch...)
 	}
 	before := stats(t, s)
+	since := start.Add(20 * time.Minute) // inside the first hour, which retention drops
+	sinceBefore, err := s.Stats(StatsFilter{Since: &since})
+	if err != nil {
+		t.Fatal(err)
+	}
 	old, err := s.Session("s0")
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +67,12 @@ func TestRetentionAndCompact(t *testing.T) {
 	}
 	if after := stats(t, s); after != before {
 		t.Errorf("stats changed: %+v → %+v", before, after)
+	}
+	// The hour since falls in is summed from its rollup now (all its events were created at
+	// 10:30, so the answer is the same).
+	if got, _ := s.Stats(StatsFilter{Since: &since}); got.TotalEvents != sinceBefore.TotalEvents || got.TotalCostUSD != sinceBefore.TotalCostUSD {
+		t.Errorf("stats since %v: %d events $%v, before retention %d $%v", since, got.TotalEvents, got.TotalCostUSD,
+			sinceBefore.TotalEvents, sinceBefore.TotalCostUSD)
 	}
 	if got, _ := s.Session("s0"); got.EventCount != old.EventCount || got.TotalCostUSD != old.TotalCostUSD {
 		t.Errorf("session summary changed: %+v → %+v", old, got)
@@ -129,5 +144,63 @@ func TestRetentionAndCompact(t *testing.T) {
 	}
 	if after := stats(t, s); after.TotalEvents != before.TotalEvents+1 {
 		t.Errorf("stats after compaction: %+v", after)
+	}
+}
+
+// TestCompactDuringBackup: a backup still being read holds the old file; compaction, ingest and
+// reads go on regardless, and the backup comes out whole.
+func TestCompactDuringBackup(t *testing.T) {
+	s := openTest(t, Options{})
+	ctx := context.Background()
+	for i := range 20 {
+		batch := make([]contract.Input, 100)
+		for j := range batch {
+			batch[j] = ev(fmt.Sprintf("s%d", i), "codex", "tool_use")
+			batch[j].Metadata = `{"pad":"` + strings.Repeat("y", 1000) + `"}`
+		}
+		ingest(t, s, batch...)
+	}
+	if _, err := s.DropBefore(ctx, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, s, ev("kept", "codex", "session_start"))
+
+	started, release := make(chan struct{}), make(chan struct{})
+	var backup strings.Builder
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.BackupTo(func(int64) (io.Writer, error) {
+			close(started)
+			<-release // a slow download
+			return &backup, nil
+		})
+		done <- err
+	}()
+	<-started
+	rep, err := s.Compact(ctx)
+	if err != nil || rep.SizeAfter >= rep.SizeBefore {
+		t.Fatalf("compact during a backup: %+v, %v", rep, err)
+	}
+	if out := ingest(t, s, ev("after", "codex", "session_start")); out[0].ID == 0 {
+		t.Fatal("ingest after compaction stored nothing")
+	}
+	if got := len(eventsOf(t, s)); got != 2 {
+		t.Errorf("%d events readable, want 2", got)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "backup.db")
+	if err := os.WriteFile(path, []byte(backup.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(Options{Path: path, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Verify(); err != nil || b.EventsStored() != 1 {
+		t.Errorf("the backup: %d events, verify %v", b.EventsStored(), err)
 	}
 }

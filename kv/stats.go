@@ -41,7 +41,7 @@ func (s *Store) rollupRange(tx *bolt.Tx, since *time.Time, agent string, fn roll
 		return
 	}
 	lo := max(since.Unix(), 0)
-	fullFrom := (lo + 3599) / 3600
+	fullFrom := s.fullHoursFrom(lo)
 	s.eachBrief(tx, bucketByCreated, lo, fullFrom*3600, func(b *brief) {
 		if agent != "" && b.agent != agent {
 			return
@@ -52,6 +52,16 @@ func (s *Store) rollupRange(tx *bolt.Tx, since *time.Time, agent string, fn roll
 	})
 	for k, v := c.Seek(u64(uint64(fullFrom))); k != nil && visit(k, v); k, v = c.Next() {
 	}
+}
+
+// fullHoursFrom is the first hour whose rollup a range starting at lo sums whole; the events of
+// [lo, that hour) are summed one by one. Before the retention cutoff those events are gone, and
+// the whole hour lo falls in is taken from its rollup instead.
+func (s *Store) fullHoursFrom(lo int64) int64 {
+	if lo < s.retainedFrom.Load() {
+		return lo / 3600
+	}
+	return (lo + 3599) / 3600
 }
 
 // eachBrief calls fn for the events whose time key in bucket (by_created or by_ts) is in
@@ -300,7 +310,7 @@ func (s *Store) timelineRange(tx *bolt.Tx, since *time.Time, agent string, fn fu
 	from := int64(0)
 	if since != nil {
 		lo := max(since.Unix(), 0)
-		from = (lo + 3599) / 3600
+		from = s.fullHoursFrom(lo)
 		partial := func(withClientTime bool) func(b *brief) {
 			return func(b *brief) {
 				if b.clientTime == withClientTime && (agent == "" || b.agent == agent) {

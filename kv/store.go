@@ -35,13 +35,17 @@ type Options struct {
 	// commit is answered, with the stored rows in id order. It must not block.
 	OnCommit func(rows []Committed)
 	// Price, when set, prices token events whose tokens the store itself computes (increases of
-	// cumulative series); it is pricing.Table.Cost.
-	Price func(model string, tokensIn, tokensOut, cacheRead, cacheWrite int64) (float64, bool)
+	// cumulative series).
+	Price PriceFunc
 	// Now returns the current time (default time.Now); tests move it.
 	Now func() time.Time
 	// Logger (default slog.Default()).
 	Logger *slog.Logger
 }
+
+// PriceFunc prices token counts from a rate table (pricing.Table.Cost); ok is false for a model
+// the table does not know.
+type PriceFunc func(model string, tokensIn, tokensOut, cacheRead, cacheWrite int64) (usd float64, ok bool)
 
 // Committed is one stored event as the writer committed it.
 type Committed struct {
@@ -51,12 +55,12 @@ type Committed struct {
 
 // Store is the bbolt file. It is safe for concurrent use; all writes go through one goroutine.
 type Store struct {
-	// db is replaced by Compact, which holds dbMu for writing meanwhile; readers go through view.
-	// The writer needs no lock: Compact runs in it.
-	db   *bolt.DB
-	dbMu sync.RWMutex
-	opts Options
-	log  *slog.Logger
+	// db is replaced by Compact (which runs in the writer); readers go through view.
+	db       atomic.Pointer[bolt.DB]
+	swapping atomic.Bool    // Compact is between closing one file and opening the next
+	retired  sync.WaitGroup // old files Compact is still closing
+	opts     Options
+	log      *slog.Logger
 
 	reqs    chan *request
 	closing chan struct{}
@@ -73,6 +77,7 @@ type Store struct {
 
 	eventsStored atomic.Int64
 	retainedFrom atomic.Int64 // Unix seconds; see RetainedFrom
+	dropGen      atomic.Uint64
 	wstats       writerStats
 	dbUUID       string
 }
@@ -103,8 +108,11 @@ func Open(opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A compaction that did not finish left its copy; the database itself is whole.
+	if real, err := filepath.EvalSymlinks(opts.Path); err == nil {
+		_ = os.Remove(real + compactSuffix)
+	}
 	s := &Store{
-		db:       db,
 		opts:     opts,
 		log:      opts.Logger,
 		reqs:     make(chan *request, 1024),
@@ -115,6 +123,7 @@ func Open(opts Options) (*Store, error) {
 
 		agentSeen: make(map[string]int64),
 	}
+	s.db.Store(db)
 	if err := db.Update(s.migrate); err != nil {
 		db.Close()
 		return nil, err
@@ -144,11 +153,23 @@ func openBolt(path string) (*bolt.DB, error) {
 	return db, nil
 }
 
-// view runs a read transaction.
+// view runs a read transaction. One that began on a file Compact just replaced and closed
+// starts again on the new file.
 func (s *Store) view(fn func(*bolt.Tx) error) error {
-	s.dbMu.RLock()
-	defer s.dbMu.RUnlock()
-	return s.db.View(fn)
+	for {
+		db := s.db.Load()
+		err := db.View(fn)
+		if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+			if s.db.Load() != db {
+				continue
+			}
+			if s.swapping.Load() {
+				time.Sleep(time.Millisecond)
+				continue
+			}
+		}
+		return err
+	}
 }
 
 // load fills the in-memory state derived from the file.
@@ -157,7 +178,9 @@ func (s *Store) load(tx *bolt.Tx) error {
 	if v := tx.Bucket(bucketCounts).Get(keyEventsTotal); len(v) == 8 {
 		s.eventsStored.Store(int64(binary.BigEndian.Uint64(v)))
 	}
-	s.retainedFrom.Store(readCount(tx.Bucket(bucketMeta).Get(keyRetainedFrom)))
+	meta := tx.Bucket(bucketMeta)
+	s.retainedFrom.Store(readCount(meta.Get(keyRetainedFrom)))
+	s.dropGen.Store(uint64(readCount(meta.Get(keyDropped))))
 	if err := s.dict.load(tx); err != nil {
 		return err
 	}
@@ -186,7 +209,8 @@ func (s *Store) Close() error {
 	close(s.closing)
 	s.closeMu.Unlock()
 	<-s.stopped
-	return s.db.Close()
+	s.retired.Wait()
+	return s.db.Load().Close()
 }
 
 // Path is the database file's path.

@@ -362,7 +362,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Update(func(tx *bolt.Tx) error {
+	if err := s.db.Load().Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketMeta).Put(keySchemaVersion, u64(SchemaVersion+1))
 	}); err != nil {
 		t.Fatal(err)

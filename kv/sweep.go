@@ -48,6 +48,7 @@ func (w *txWriter) sweep(now time.Time) int {
 	}
 	for _, id := range idle {
 		w.session(id).Status = contract.SessionIdle
+		w.moved[id] = true
 	}
 	// Step 2 sees the sessions step 1 just idled, as upstream's second UPDATE did.
 	var ended []string
@@ -58,6 +59,7 @@ func (w *txWriter) sweep(now time.Time) int {
 	}
 	for _, id := range ended {
 		rec := w.session(id)
+		w.moved[id] = true
 		rec.Status, rec.Ended = contract.SessionEnded, now.Unix()
 	}
 	return len(idle)

@@ -93,35 +93,57 @@ func (w *txWriter) supersedeMetricUsage(rec *sessionRec) error {
 		usage := usageOnly(b.agg)
 		neg := agg{}
 		neg.sub(&usage)
-		hour := uint64(created / 3600)
-		for _, d := range b.dims() {
-			w.addRollup(w.rollups, rollupKey(hour, d.dim, b.agent, d.value), &neg)
-			w.addRollup(w.rollups, rollupKey(allTime, d.dim, b.agent, d.value), &neg)
-		}
-		ts := created
-		if b.clientTime {
-			var r eventRow
-			if body := w.events.Get(u64(seq)); body != nil && json.Unmarshal(body, &r) == nil {
-				_, ts = eventTimes(&r)
-			}
-		}
-		w.addRollup(w.timeline, timelineKey(uint64(ts/3600), b.agent), &neg)
 		rec.TokensIn -= usage.TokensIn
 		rec.TokensOut -= usage.TokensOut
 		rec.Cost -= usage.Cost
-
 		b.exclude()
-		val := b.encode()
-		if err := w.byCreated.Put(tk, val); err != nil {
+		if err := w.adjust(tk, &b, w.eventTime(created, seq, &b), &neg); err != nil {
 			return err
-		}
-		if b.clientTime {
-			if err := w.byTS.Put(timeSeqKey(ts, seq), val); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
+}
+
+// adjust adds delta to the rollups and the timeline hour of the event whose by_created key is k,
+// and stores b, its brief after the change, under both its time keys; ts is its
+// client-or-created time.
+func (w *txWriter) adjust(k []byte, b *brief, ts int64, delta *agg) error {
+	hour := binary.BigEndian.Uint64(k) / 3600
+	for _, d := range b.dims() {
+		w.addRollup(w.rollups, rollupKey(hour, d.dim, b.agent, d.value), delta)
+		w.addRollup(w.rollups, rollupKey(allTime, d.dim, b.agent, d.value), delta)
+	}
+	w.addRollup(w.timeline, timelineKey(uint64(ts/3600), b.agent), delta)
+	val := b.encode()
+	if err := w.byCreated.Put(k, val); err != nil {
+		return err
+	}
+	if b.clientTime {
+		return w.byTS.Put(timeSeqKey(ts, binary.BigEndian.Uint64(k[8:])), val)
+	}
+	return nil
+}
+
+// eventTime is the client-or-created time of the event stored at seq, created at created, whose
+// brief is b: only an event with a client timestamp needs its row read.
+func (w *txWriter) eventTime(created int64, seq uint64, b *brief) int64 {
+	if b.clientTime {
+		if r := w.row(seq); r != nil {
+			_, ts := eventTimes(r)
+			return ts
+		}
+	}
+	return created
+}
+
+// row reads a stored event; nil when it is missing or unreadable.
+func (w *txWriter) row(seq uint64) *eventRow {
+	body := w.events.Get(u64(seq))
+	var r eventRow
+	if body == nil || json.Unmarshal(body, &r) != nil {
+		return nil
+	}
+	return &r
 }
 
 // dictName resolves dictionary ids inside the writer, ids given out in this transaction included.

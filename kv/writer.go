@@ -161,7 +161,7 @@ func (s *Store) commit(batch []*request) {
 	now := s.opts.Now().UTC()
 	w := &txWriter{s: s, now: now.Unix(), sessions: map[string]*sessionRec{}}
 	results := make([]response, len(batch))
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Load().Update(func(tx *bolt.Tx) error {
 		w.begin(tx)
 		for i, r := range batch {
 			if !r.sweep.IsZero() {
@@ -222,6 +222,9 @@ func (s *Store) commit(batch []*request) {
 	if w.retainedFrom > 0 {
 		s.retainedFrom.Store(w.retainedFrom)
 	}
+	if w.dropGen > 0 {
+		s.dropGen.Store(w.dropGen)
+	}
 	s.wstats.record(w.all, w.stored, time.Since(start))
 	for agentType := range w.agents {
 		s.agentSeen[agentType] = w.now
@@ -243,7 +246,10 @@ type txWriter struct {
 
 	events, eventIDs, corr, files, idx, byCreated, byTS *bolt.Bucket
 
-	sessions  map[string]*sessionRec // working copies, installed in the cache after commit
+	sessions map[string]*sessionRec // working copies, installed in the cache after commit
+	// moved: sessions an event or the sweep changed, which move ahead of sessions last changed
+	// at the same second (Touched); a recalculation or retention changes only totals.
+	moved     map[string]bool
 	agents    map[string]bool
 	rollups   map[string]*agg
 	timeline  map[string]*agg
@@ -255,7 +261,8 @@ type txWriter struct {
 	newIDs    map[string]dictEntry // dictionary ids given out in this transaction
 	next      [256]uint32
 
-	retainedFrom int64 // a new retention cutoff, 0: unchanged
+	retainedFrom int64  // a new retention cutoff, 0: unchanged
+	dropGen      uint64 // the drop generation after this transaction, 0: unchanged
 }
 
 func (w *txWriter) begin(tx *bolt.Tx) {
@@ -269,6 +276,7 @@ func (w *txWriter) begin(tx *bolt.Tx) {
 	w.byCreated = tx.Bucket(bucketByCreated)
 	w.byTS = tx.Bucket(bucketByTS)
 	w.agents = map[string]bool{}
+	w.moved = map[string]bool{}
 	w.rollups = map[string]*agg{}
 	w.timeline = map[string]*agg{}
 	w.counts = map[string]int64{}
@@ -322,6 +330,7 @@ func (w *txWriter) insert(in *contract.Input, broadcast bool) (Outcome, error) {
 	w.agents[in.AgentType] = true
 
 	rec := w.session(in.SessionID)
+	w.moved[in.SessionID] = true
 	if rec == nil {
 		rec = &sessionRec{ID: in.SessionID, AgentType: in.AgentType, Project: in.Project, Branch: in.Branch,
 			Started: created, LastEvent: created}
@@ -630,8 +639,10 @@ func (w *txWriter) flush() error {
 	}
 	sessions := w.tx.Bucket(bucketSessions)
 	for id, rec := range w.sessions {
-		w.s.touched++
-		rec.Touched = w.s.touched
+		if w.moved[id] {
+			w.s.touched++
+			rec.Touched = w.s.touched
+		}
 		b, err := json.Marshal(rec)
 		if err != nil {
 			return err

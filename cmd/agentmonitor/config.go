@@ -85,7 +85,8 @@ func loadConfig() (config, error) {
 	if err != nil {
 		return c, err
 	}
-	a.Retention = time.Duration(envInt("AGENTMONITOR_RETENTION_DAYS", 0, 0)) * 24 * time.Hour
+	// A century at most: more would overflow a time.Duration.
+	a.Retention = time.Duration(min(envInt("AGENTMONITOR_RETENTION_DAYS", 0, 0), 36500)) * 24 * time.Hour
 	a.Token = os.Getenv("AGENTMONITOR_TOKEN")
 	for _, o := range strings.Split(os.Getenv("AGENTMONITOR_CORS_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
