@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -29,19 +28,12 @@ type Unpriced struct {
 // are priced with.
 func (s *Server) postRecalc(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	var body RecalcBody
-	b, err := readBody(w, r, 64<<10)
-	if err != nil {
-		s.fail(w, r, err)
+	if !s.readCommand(w, r, "recalc", &body) {
 		return
-	}
-	if len(b) > 0 {
-		if err := json.Unmarshal(b, &body); err != nil {
-			writeError(w, http.StatusBadRequest, "invalid recalc request: "+err.Error())
-			return
-		}
 	}
 	var since time.Time
 	if body.Since != "" {
+		var err error
 		if since, err = importer.ParseDate(body.Since); err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return

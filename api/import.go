@@ -52,20 +52,29 @@ func newImporter(cfg Config, s *Server) *importer.Importer {
 	})
 }
 
+// readCommand reads the optional JSON body of a command (import, recalc) into v; on false it has
+// answered the request with the error.
+func (s *Server) readCommand(w http.ResponseWriter, r *http.Request, name string, v any) bool {
+	b, err := readBody(w, r, 64<<10)
+	if err != nil {
+		s.fail(w, r, err)
+		return false
+	}
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, v); err != nil {
+			writeError(w, http.StatusBadRequest, "invalid "+name+" request: "+err.Error())
+			return false
+		}
+	}
+	return true
+}
+
 // postImport runs an import in the server, which holds the file (CONTRACT 18.6); the guard
 // already limited it to loopback or token holders.
 func (s *Server) postImport(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	var body ImportBody
-	b, err := readBody(w, r, 64<<10)
-	if err != nil {
-		s.fail(w, r, err)
+	if !s.readCommand(w, r, "import", &body) {
 		return
-	}
-	if len(b) > 0 {
-		if err := json.Unmarshal(b, &body); err != nil {
-			writeError(w, http.StatusBadRequest, "invalid import request: "+err.Error())
-			return
-		}
 	}
 	req, err := body.Request()
 	if err != nil {

@@ -262,15 +262,26 @@ func (x *Index) Run(ctx context.Context) {
 // the machine; with a long one (more than pipelineBacklog batches) it goes as fast as it can.
 func (x *Index) CatchUp(ctx context.Context) (int, error) { return x.catchUp(ctx, false) }
 
-func (x *Index) catchUp(ctx context.Context, fast bool) (int, error) {
+// startWork takes the index's writer role (x.work) and returns the index to write, or ErrClosed
+// without the role.
+func (x *Index) startWork() (bleve.Index, error) {
 	x.work.Lock()
-	defer x.work.Unlock()
 	x.mu.RLock()
 	bi, closed := x.bi, x.closed
 	x.mu.RUnlock()
 	if closed {
-		return 0, ErrClosed
+		x.work.Unlock()
+		return nil, ErrClosed
 	}
+	return bi, nil
+}
+
+func (x *Index) catchUp(ctx context.Context, fast bool) (int, error) {
+	bi, err := x.startWork()
+	if err != nil {
+		return 0, err
+	}
+	defer x.work.Unlock()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cursor := x.cursor.Load()

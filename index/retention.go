@@ -22,14 +22,11 @@ func (x *Index) Prune(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	cut := x.store.RetainedFrom().Unix()
-	x.work.Lock()
-	defer x.work.Unlock()
-	x.mu.RLock()
-	bi, closed := x.bi, x.closed
-	x.mu.RUnlock()
-	if closed {
-		return 0, ErrClosed
+	bi, err := x.startWork()
+	if err != nil {
+		return 0, err
 	}
+	defer x.work.Unlock()
 	if v, err := bi.GetInternal(keyDropGen); err == nil && len(v) == 8 && binary.BigEndian.Uint64(v) >= gen {
 		return 0, nil
 	}
