@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -202,5 +203,51 @@ func TestCompactDuringBackup(t *testing.T) {
 	defer b.Close()
 	if err := b.Verify(); err != nil || b.EventsStored() != 1 {
 		t.Errorf("the backup: %d events, verify %v", b.EventsStored(), err)
+	}
+}
+
+// TestCompactClosedSwap runs the Windows way of swapping files (close, rename, reopen) here:
+// readers that meet the closed file wait for the new one.
+func TestCompactClosedSwap(t *testing.T) {
+	renameOpenFiles = false
+	t.Cleanup(func() { renameOpenFiles = runtime.GOOS != "windows" })
+	s := openTest(t, Options{})
+	ctx := context.Background()
+	for range 10 {
+		batch := make([]contract.Input, 200)
+		for j := range batch {
+			batch[j] = ev("s", "codex", "tool_use")
+			batch[j].Metadata = `{"pad":"` + strings.Repeat("z", 1000) + `"}`
+		}
+		ingest(t, s, batch...)
+	}
+	if _, err := s.DropBefore(ctx, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, s, ev("kept", "codex", "session_start"))
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var readErr error
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := s.Stats(StatsFilter{}); err != nil {
+				readErr = err
+				return
+			}
+		}
+	})
+	rep, err := s.Compact(ctx)
+	close(stop)
+	wg.Wait()
+	if err != nil || readErr != nil || rep.SizeAfter >= rep.SizeBefore {
+		t.Fatalf("compact: %+v, %v; a read meanwhile: %v", rep, err, readErr)
+	}
+	if rows := eventsOf(t, s); len(rows) != 1 || rows[0].SessionID != "kept" {
+		t.Errorf("after the swap: %d events", len(rows))
 	}
 }
