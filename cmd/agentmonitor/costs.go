@@ -87,7 +87,7 @@ func costsCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	// The server prices with the rate file it was started with.
 	serverFile := func(file string) {
-		if cfg.PricingFile != "" && filepath.Clean(cfg.PricingFile) != filepath.Clean(file) {
+		if remote && cfg.PricingFile != "" && filepath.Clean(cfg.PricingFile) != filepath.Clean(file) {
 			fmt.Fprintf(stderr, "note: the server reads the rate file %q, not %q: set AGENTMONITOR_PRICING_FILE where it runs\n",
 				file, cfg.PricingFile)
 		}
@@ -96,7 +96,6 @@ func costsCmd(args []string, stdout, stderr io.Writer) error {
 		var rep kv.RecalcReport
 		if remote {
 			err = callServer(ctx, base, http.MethodPost, "/api/costs/recalc", body, &rep)
-			serverFile(rep.PricingFile)
 		} else {
 			err = withStore(cfg, stderr, func(s *kv.Store, t *pricing.Table) (err error) {
 				rep, err = s.Recalc(ctx, kv.Recalc{Since: since, DryRun: body.DryRun, Price: t.Cost})
@@ -107,6 +106,7 @@ func costsCmd(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("costs recalc: %w", err)
 		}
+		serverFile(rep.PricingFile)
 		out = rep
 		if !*asJSON {
 			printRecalc(stdout, &rep)
@@ -115,7 +115,6 @@ func costsCmd(args []string, stdout, stderr io.Writer) error {
 		var un api.Unpriced
 		if remote {
 			err = callServer(ctx, base, http.MethodGet, "/api/costs/unpriced", nil, &un)
-			serverFile(un.PricingFile)
 		} else {
 			un.PricingFile = cfg.PricingFile
 			err = withStore(cfg, stderr, func(s *kv.Store, t *pricing.Table) (err error) {
@@ -126,6 +125,7 @@ func costsCmd(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("costs unpriced: %w", err)
 		}
+		serverFile(un.PricingFile)
 		out = un
 		if !*asJSON {
 			printUnpriced(stdout, &un)
