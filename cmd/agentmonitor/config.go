@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/modfile"
@@ -28,21 +30,53 @@ type config struct {
 }
 
 // envInt reads an integer variable like JavaScript parseInt; missing, empty, unparseable or
-// below-minimum values fall back to the default (CONTRACT 12).
+// below-minimum values fall back to the default (CONTRACT 12). A value set but not used is noted
+// for ignoredEnv.
 func envInt(name string, def, minimum int64) int64 {
-	v, ok := contract.ParseInt(os.Getenv(name))
+	raw := os.Getenv(name)
+	v, ok := contract.ParseInt(raw)
 	if !ok || v < minimum {
+		noteIgnored(name, raw, fmt.Sprintf("not a whole number of at least %d; using %d", minimum, def))
 		return def
 	}
 	return v
 }
 
 func envFloat(name string, def float64) float64 {
-	v, err := strconv.ParseFloat(strings.TrimSpace(os.Getenv(name)), 64)
+	raw := os.Getenv(name)
+	v, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
 	if err != nil || v < 0 {
+		noteIgnored(name, raw, fmt.Sprintf("not a number of at least 0; using %g", def))
 		return def
 	}
 	return v
+}
+
+var (
+	ignoredMu sync.Mutex
+	ignored   = map[string]string{} // variable → why its value was not used
+)
+
+func noteIgnored(name, raw, why string) {
+	if strings.TrimSpace(raw) == "" {
+		return // unset: the default is meant
+	}
+	ignoredMu.Lock()
+	ignored[name] = fmt.Sprintf("%s=%q is %s", name, raw, why)
+	ignoredMu.Unlock()
+}
+
+// ignoredEnv lists, sorted, the variables whose values were set but not used: the server logs
+// them, so AGENTMONITOR_PORT=abc does not quietly mean 3141.
+func ignoredEnv() []string {
+	ignoredMu.Lock()
+	defer ignoredMu.Unlock()
+	out := make([]string, 0, len(ignored))
+	for _, why := range ignored {
+		out = append(out, why)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func loadConfig() (config, error) {

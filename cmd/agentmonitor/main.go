@@ -125,6 +125,9 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, why := range ignoredEnv() {
+		log.Warn("ignoring a setting: " + why)
+	}
 	prices, err := pricing.NewLive(cfg.PricingFile)
 	if err != nil {
 		return err
