@@ -137,6 +137,11 @@ func (s *Server) serveMetrics(w http.ResponseWriter, _ *http.Request, _ httprout
 		p.sample("agentmonitor_events_ingested_by_type_total", labels("event_type", kv.key), float64(kv.n))
 	}
 	p.gauge("agentmonitor_events_stored", "Events in the database.", float64(s.store.EventsStored()))
+	var cutoff float64
+	if t := s.store.RetainedFrom(); !t.IsZero() {
+		cutoff = float64(t.Unix())
+	}
+	p.gauge("agentmonitor_retained_from_timestamp_seconds", "Retention cutoff: no event created before it is kept (0: none dropped).", cutoff)
 
 	p.head("agentmonitor_ingest_duration_seconds", "histogram", "Time to answer an ingest request, its commit and fsync included, by endpoint.")
 	for _, name := range slices.Sorted(maps.Keys(s.metrics.ingest)) {

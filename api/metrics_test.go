@@ -115,6 +115,7 @@ func TestMetrics(t *testing.T) {
 	f("agentmonitor_events_ingested_by_type_total", 2, "event_type", "llm_request")
 	f("agentmonitor_events_ingested_by_type_total", 1, "event_type", "user_prompt")
 	f("agentmonitor_events_stored", 7)
+	f("agentmonitor_retained_from_timestamp_seconds", 0) // no retention
 	// Every POST is timed, refused and duplicate ones too: they are answers the clients waited for.
 	f("agentmonitor_ingest_duration_seconds", 5, "endpoint", "events")
 	f("agentmonitor_ingest_duration_seconds", 1, "endpoint", "batch")
