@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -22,14 +21,6 @@ func TestRetentionAndCompactServer(t *testing.T) {
 		t.Fatalf("import: %v %+v\n%s", err, sum, out)
 	}
 	var srv *server
-	stopped := false
-	stopServer := func() {
-		if !stopped {
-			stopped = true
-			srv.cmd.Process.Signal(syscall.SIGTERM)
-			srv.cmd.Wait()
-		}
-	}
 	get := func(path string, v any) {
 		t.Helper()
 		resp, err := http.Get(srv.base + path)
@@ -56,12 +47,11 @@ func TestRetentionAndCompactServer(t *testing.T) {
 		}
 	}
 	// First without retention, until the history is searchable.
-	srv = startServer(t, db)
+	srv = startQuickServer(t, db)
 	await(84, 84)
-	stopServer()
+	srv.stop(t)
 
-	srv, stopped = startServer(t, db, "AGENTMONITOR_RETENTION_DAYS=30"), false
-	t.Cleanup(stopServer)
+	srv = startQuickServer(t, db, "AGENTMONITOR_RETENTION_DAYS=30")
 	t.Setenv("AGENTMONITOR_URL", srv.base)
 	await(0, 0)
 	if !strings.Contains(srv.log.String(), "dropped old events") {
@@ -100,7 +90,7 @@ func TestRetentionAndCompactServer(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated || health.Stored != 1 {
 		t.Errorf("after compaction: post %d, %d events stored", resp.StatusCode, health.Stored)
 	}
-	stopServer()
+	srv.stop(t)
 
 	stdout.Reset()
 	if err := run([]string{"compact", "--db", db}, &stdout, &stderr); err != nil || !strings.Contains(stdout.String(), "Compacted "+db) {

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/agentmonitor/agentmonitor/api"
@@ -147,11 +146,8 @@ func TestCostsRecalcServer(t *testing.T) {
 	db := importEnv(t)
 	rates := filepath.Join(t.TempDir(), "rates.json")
 	writeRates(t, rates, `"other-model":{"inputCostPerMTok":1,"outputCostPerMTok":1}`)
-	srv := startServer(t, db, "AGENTMONITOR_PRICING_FILE="+rates)
-	t.Cleanup(func() {
-		srv.cmd.Process.Signal(syscall.SIGTERM)
-		srv.cmd.Wait()
-	})
+	srv := startQuickServer(t, db, "AGENTMONITOR_PRICING_FILE="+rates)
+	t.Cleanup(func() { srv.stop(t) })
 	t.Setenv("AGENTMONITOR_URL", srv.base)
 	post := func(id string) {
 		t.Helper()

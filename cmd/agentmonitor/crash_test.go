@@ -85,6 +85,11 @@ func startServer(t *testing.T, dbPath string, env ...string) *server {
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// A test that stops early leaves no server behind (after a stop this does nothing).
+	t.Cleanup(func() {
+		s.cmd.Process.Kill()
+		s.cmd.Wait()
+	})
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, err := http.Get(s.base + "/api/health")
