@@ -134,12 +134,20 @@ func (w *txWriter) recalc(job *recalcJob, name func(field byte, id uint32) strin
 	// A failed batch is retried request by request: start the chunk's tallies afresh.
 	job.next, job.examined = nil, 0
 	job.changes, job.sessions = map[string]*ModelChange{}, map[string]bool{}
+	// The rewrites wait for the walk to end: bbolt cursors are not to be trusted across writes
+	// to their bucket.
+	type change struct {
+		key []byte
+		b   brief
+		row *eventRow
+	}
+	var todo []change
 	c := w.byCreated.Cursor()
-	changed, scanned := 0, 0
+	scanned := 0
 	for k, v := c.Seek(job.from); k != nil; k, v = c.Next() {
-		if changed == recalcChunk || scanned == recalcScan {
+		if len(todo) == recalcChunk || scanned == recalcScan {
 			job.next = append([]byte(nil), k...)
-			return nil
+			break
 		}
 		scanned++
 		b, ok := decodeBrief(v, name)
@@ -159,7 +167,6 @@ func (w *txWriter) recalc(job *recalcJob, name func(field byte, id uint32) strin
 		if !differs {
 			continue
 		}
-		changed++
 		ch := job.changes[*row.Model]
 		if ch == nil {
 			ch = &ModelChange{Model: *row.Model}
@@ -177,14 +184,18 @@ func (w *txWriter) recalc(job *recalcJob, name func(field byte, id uint32) strin
 			ch.Unpriced++
 		}
 		job.sessions[row.SessionID] = true
-		if job.dry {
-			continue
-		}
 		row.CostUSD, row.CostSource = newCost, newSource
-		if err := w.events.Put(u64(seq), contract.AppendEvent(nil, row)); err != nil {
+		todo = append(todo, change{append([]byte(nil), k...), b, row})
+	}
+	if job.dry {
+		return nil
+	}
+	for i := range todo {
+		ch := &todo[i]
+		if err := w.events.Put(ch.key[8:], contract.AppendEvent(nil, ch.row)); err != nil {
 			return err
 		}
-		if err := w.reprice(k, &b, row); err != nil {
+		if err := w.reprice(ch.key, &ch.b, ch.row); err != nil {
 			return err
 		}
 	}
