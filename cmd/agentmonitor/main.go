@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"sync/atomic"
@@ -86,14 +87,30 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return usageErrorf("unknown command %q (see agentmonitor help)", cmd)
 }
 
+// writeHeapProfile writes the live heap, after a collection, to path.
+func writeHeapProfile(path string, stderr io.Writer) {
+	f, err := os.Create(path)
+	if err == nil {
+		runtime.GC()
+		err = errors.Join(pprof.WriteHeapProfile(f), f.Close())
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "agentmonitor: heap profile:", err)
+	}
+}
+
 func serve(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	debugLogs := fs.Bool("debug", false, "log at debug level")
 	jsonLogs := fs.Bool("json-logs", false, "log JSON lines instead of text")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	memProfile := fs.String("memprofile", "", "write a heap profile to this file at shutdown")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *memProfile != "" {
+		defer writeHeapProfile(*memProfile, stderr)
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)

@@ -159,7 +159,8 @@ func soak(o options) (bool, error) {
 	}
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	ln.Close()
-	cmd := exec.Command(o.bin, "serve")
+	// The server writes a heap profile at its shutdown, for a look at what the memory holds.
+	cmd := exec.Command(o.bin, "serve", "--memprofile", filepath.Join(o.out, "heap.pprof"))
 	cmd.Env = append(os.Environ(),
 		"AGENTMONITOR_DB_PATH="+filepath.Join(dir, "soak.db"),
 		"AGENTMONITOR_DATA_DIR="+dir,
