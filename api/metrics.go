@@ -179,6 +179,7 @@ func (s *Server) serveMetrics(w http.ResponseWriter, _ *http.Request, _ httprout
 	p.counter("agentmonitor_commit_failures_total", "Write transactions that failed.", float64(ws.Failed))
 	p.counter("agentmonitor_commit_seconds_total", "Time spent in write transactions, fsync included.", ws.CommitTime.Seconds())
 	p.counter("agentmonitor_fsync_seconds_total", "Time bbolt spent writing committed pages to the file and syncing it.", ws.SyncTime.Seconds())
+	p.counter("agentmonitor_db_reopens_total", "Times the database file was closed and opened again to release bbolt's allocation records.", float64(ws.Reopens))
 	p.gauge("agentmonitor_db_size_bytes", "Size of the database file.", float64(s.store.Size()))
 
 	p.gauge("agentmonitor_sse_clients", "Connected /api/stream clients.", float64(s.hub.Clients()))

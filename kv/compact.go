@@ -73,6 +73,11 @@ func (s *Store) compact(rep *CompactReport) error {
 		os.Remove(tmp)
 		return fmt.Errorf("kv: compact: %w", err)
 	}
+	// A new file has no record of allocations to let go of (see reopen).
+	_ = s.db.Load().View(func(tx *bolt.Tx) error {
+		s.size, s.openedSize = tx.Size(), tx.Size()
+		return nil
+	})
 	if err := syncDir(filepath.Dir(path)); err != nil {
 		// The rename is done; only its durability across a power cut is in doubt.
 		s.log.Warn("compaction: syncing the directory failed", "dir", filepath.Dir(path), "err", err)
@@ -136,4 +141,34 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// reopen closes the file and opens it again, to let go of bbolt's record of the pages it
+// allocated since open: one map entry per page until the page is freed, which for data that is
+// only ever appended grows with everything written, about 1% of it in memory (the soak found
+// this). Opening rebuilds the free list by walking the file: about 0.3 s for 500 MB, once per
+// Options.ReopenAfter of growth. A read under way (a backup download) puts it off to a later
+// commit rather than keep the writer waiting; reads that arrive meanwhile wait.
+func (s *Store) reopen() {
+	s.swapping.Store(true)
+	defer s.swapping.Store(false)
+	if s.readers.Load() > 0 {
+		return
+	}
+	start := time.Now()
+	if err := s.db.Load().Close(); err != nil {
+		s.log.Warn("reopening the database: close", "err", err)
+	}
+	db, err := openBolt(s.opts.Path)
+	if err != nil {
+		// Every operation fails from here on (bbolt: database not open), as after a lost disk.
+		s.log.Error("reopening the database failed; restart the server", "err", err)
+		return
+	}
+	s.db.Store(db)
+	s.openedSize = s.size
+	s.wstats.mu.Lock()
+	s.wstats.st.Reopens++
+	s.wstats.mu.Unlock()
+	s.log.Info("database reopened", "size_mb", s.size>>20, "took", time.Since(start).Round(time.Millisecond))
 }

@@ -17,6 +17,7 @@ type WriterStats struct {
 	CommitTime     time.Duration // time spent in transactions, fsync included
 	SyncTime       time.Duration // bbolt's time writing pages and syncing them
 	Failed         int64         // transactions that failed
+	Reopens        int64         // times the file was closed and opened again (reopen)
 	EventsByType   map[string]int64
 	EventsBySource map[string]int64
 }

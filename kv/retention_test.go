@@ -251,3 +251,45 @@ func TestCompactClosedSwap(t *testing.T) {
 		t.Errorf("after the swap: %d events", len(rows))
 	}
 }
+
+// TestReopenAfterGrowth: past Options.ReopenAfter of growth the writer closes and opens the file; reads
+// meanwhile wait for it, and nothing is lost.
+func TestReopenAfterGrowth(t *testing.T) {
+	s := openTest(t, Options{ReopenAfter: 1 << 20})
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var readErr error
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := s.Stats(StatsFilter{}); err != nil {
+				readErr = err
+				return
+			}
+		}
+	})
+	const n = 40
+	for i := range n {
+		batch := make([]contract.Input, 100)
+		for j := range batch {
+			batch[j] = ev(fmt.Sprintf("s%d", i%3), "codex", "tool_use")
+			batch[j].Metadata = `{"pad":"` + strings.Repeat("r", 1000) + `"}`
+		}
+		ingest(t, s, batch...)
+	}
+	close(stop)
+	wg.Wait()
+	if readErr != nil {
+		t.Fatalf("a read during the reopens: %v", readErr)
+	}
+	if got := s.WriterStats().Reopens; got < 2 {
+		t.Errorf("%d reopens after 4 MB of events, want at least 2", got)
+	}
+	if got := len(eventsOf(t, s)); got != n*100 {
+		t.Errorf("%d events, want %d", got, n*100)
+	}
+}

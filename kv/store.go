@@ -41,6 +41,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger (default slog.Default()).
 	Logger *slog.Logger
+	// ReopenAfter is how much the file's data may grow before the writer closes and opens it
+	// again (default 128 MiB; see reopen).
+	ReopenAfter int64
 }
 
 // PriceFunc prices token counts from a rate table (pricing.Table.Cost); ok is false for a model
@@ -57,8 +60,11 @@ type Committed struct {
 type Store struct {
 	// db is replaced by Compact (which runs in the writer); readers go through view.
 	db       atomic.Pointer[bolt.DB]
-	swapping atomic.Bool    // Compact is between closing one file and opening the next
+	swapping atomic.Bool    // the writer is between closing the file and opening it (or its copy)
+	readers  atomic.Int64   // read transactions under way (view)
 	retired  sync.WaitGroup // old files Compact is still closing
+	// The data size (bbolt's tx.Size) after the last commit and when the file was opened; writer only.
+	size, openedSize int64
 	opts     Options
 	log      *slog.Logger
 
@@ -100,6 +106,9 @@ func Open(opts Options) (*Store, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.ReopenAfter <= 0 {
+		opts.ReopenAfter = 128 << 20
 	}
 	if err := os.MkdirAll(filepath.Dir(opts.Path), 0o755); err != nil {
 		return nil, fmt.Errorf("kv: create data directory: %w", err)
@@ -153,20 +162,22 @@ func openBolt(path string) (*bolt.DB, error) {
 	return db, nil
 }
 
-// view runs a read transaction. One that began on a file Compact just replaced and closed
-// starts again on the new file.
+// view runs a read transaction. While the writer swaps files it waits; one that began on a file
+// Compact just replaced and closed starts again on the new file.
 func (s *Store) view(fn func(*bolt.Tx) error) error {
 	for {
+		// Counted before the check, so a swap that sees no reader knows none will start.
+		s.readers.Add(1)
+		if s.swapping.Load() {
+			s.readers.Add(-1)
+			time.Sleep(time.Millisecond)
+			continue
+		}
 		db := s.db.Load()
 		err := db.View(fn)
-		if errors.Is(err, berrors.ErrDatabaseNotOpen) {
-			if s.db.Load() != db {
-				continue
-			}
-			if s.swapping.Load() {
-				time.Sleep(time.Millisecond)
-				continue
-			}
+		s.readers.Add(-1)
+		if errors.Is(err, berrors.ErrDatabaseNotOpen) && s.db.Load() != db {
+			continue
 		}
 		return err
 	}
@@ -178,6 +189,7 @@ func (s *Store) load(tx *bolt.Tx) error {
 	if v := tx.Bucket(bucketCounts).Get(keyEventsTotal); len(v) == 8 {
 		s.eventsStored.Store(int64(binary.BigEndian.Uint64(v)))
 	}
+	s.size, s.openedSize = tx.Size(), tx.Size()
 	meta := tx.Bucket(bucketMeta)
 	s.retainedFrom.Store(readCount(meta.Get(keyRetainedFrom)))
 	s.dropGen.Store(uint64(readCount(meta.Get(keyDropped))))

@@ -152,6 +152,9 @@ func (s *Store) apply(batch []*request) {
 	if from < len(batch) {
 		s.commit(batch[from:])
 	}
+	if s.size-s.openedSize > s.opts.ReopenAfter {
+		s.reopen()
+	}
 }
 
 // commit applies a batch of requests in one transaction. If the transaction fails and it held
@@ -161,6 +164,7 @@ func (s *Store) commit(batch []*request) {
 	now := s.opts.Now().UTC()
 	w := &txWriter{s: s, now: now.Unix(), sessions: map[string]*sessionRec{}}
 	results := make([]response, len(batch))
+	var size int64
 	err := s.db.Load().Update(func(tx *bolt.Tx) error {
 		w.begin(tx)
 		for i, r := range batch {
@@ -192,7 +196,11 @@ func (s *Store) commit(batch []*request) {
 				results[i].outcomes[j] = o
 			}
 		}
-		return w.flush()
+		if err := w.flush(); err != nil {
+			return err
+		}
+		size = tx.Size()
+		return nil
 	})
 	if err != nil {
 		if len(batch) > 1 {
@@ -218,6 +226,7 @@ func (s *Store) commit(batch []*request) {
 		}
 	}
 	s.mu.Unlock()
+	s.size = size
 	s.eventsStored.Add(w.stored - w.dropped)
 	if w.retainedFrom > 0 {
 		s.retainedFrom.Store(w.retainedFrom)
