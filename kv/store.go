@@ -65,8 +65,8 @@ type Store struct {
 	retired  sync.WaitGroup // old files Compact is still closing
 	// The data size (bbolt's tx.Size) after the last commit and when the file was opened; writer only.
 	size, openedSize int64
-	opts     Options
-	log      *slog.Logger
+	opts             Options
+	log              *slog.Logger
 
 	reqs    chan *request
 	closing chan struct{}
