@@ -12,8 +12,10 @@ WEB      := ui/web/static
 run: wasm
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/agentmonitor serve --debug
 
+# Pure Go, like the release binaries: the same build, and after `make release` the packages are
+# already compiled.
 build: wasm
-	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/agentmonitor
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/agentmonitor
 
 # The dashboard's WebAssembly client, gzipped into the folder the binary embeds (ui/web).
 wasm:
