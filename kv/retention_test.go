@@ -105,25 +105,8 @@ func TestRetentionAndCompact(t *testing.T) {
 	}
 
 	// Compaction, while readers read.
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var readErr error
-	wg.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if _, err := s.Stats(StatsFilter{}); err != nil {
-				readErr = err
-				return
-			}
-		}
-	})
-	rep, err := s.Compact(ctx)
-	close(stop)
-	wg.Wait()
+	var rep CompactReport
+	readErr := readWhile(s, func() { rep, err = s.Compact(ctx) })
 	if err != nil || readErr != nil {
 		t.Fatalf("compact: %v; a read meanwhile: %v", err, readErr)
 	}
@@ -153,18 +136,7 @@ func TestRetentionAndCompact(t *testing.T) {
 func TestCompactDuringBackup(t *testing.T) {
 	s := openTest(t, Options{})
 	ctx := context.Background()
-	for i := range 20 {
-		batch := make([]contract.Input, 100)
-		for j := range batch {
-			batch[j] = ev(fmt.Sprintf("s%d", i), "codex", "tool_use")
-			batch[j].Metadata = `{"pad":"` + strings.Repeat("y", 1000) + `"}`
-		}
-		ingest(t, s, batch...)
-	}
-	if _, err := s.DropBefore(ctx, time.Now().Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	ingest(t, s, ev("kept", "codex", "session_start"))
+	droppedAndKept(t, s, 20)
 
 	started, release := make(chan struct{}), make(chan struct{})
 	var backup strings.Builder
@@ -213,37 +185,10 @@ func TestCompactClosedSwap(t *testing.T) {
 	t.Cleanup(func() { renameOpenFiles = runtime.GOOS != "windows" })
 	s := openTest(t, Options{})
 	ctx := context.Background()
-	for range 10 {
-		batch := make([]contract.Input, 200)
-		for j := range batch {
-			batch[j] = ev("s", "codex", "tool_use")
-			batch[j].Metadata = `{"pad":"` + strings.Repeat("z", 1000) + `"}`
-		}
-		ingest(t, s, batch...)
-	}
-	if _, err := s.DropBefore(ctx, time.Now().Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	ingest(t, s, ev("kept", "codex", "session_start"))
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var readErr error
-	wg.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if _, err := s.Stats(StatsFilter{}); err != nil {
-				readErr = err
-				return
-			}
-		}
-	})
-	rep, err := s.Compact(ctx)
-	close(stop)
-	wg.Wait()
+	droppedAndKept(t, s, 20)
+	var rep CompactReport
+	var err error
+	readErr := readWhile(s, func() { rep, err = s.Compact(ctx) })
 	if err != nil || readErr != nil || rep.SizeAfter >= rep.SizeBefore {
 		t.Fatalf("compact: %+v, %v; a read meanwhile: %v", rep, err, readErr)
 	}
@@ -256,9 +201,51 @@ func TestCompactClosedSwap(t *testing.T) {
 // meanwhile wait for it, and nothing is lost.
 func TestReopenAfterGrowth(t *testing.T) {
 	s := openTest(t, Options{ReopenAfter: 1 << 20})
+	const n = 40
+	readErr := readWhile(s, func() {
+		for i := range n {
+			ingest(t, s, padded(fmt.Sprintf("s%d", i%3))...)
+		}
+	})
+	if readErr != nil {
+		t.Fatalf("a read during the reopens: %v", readErr)
+	}
+	if got := s.WriterStats().Reopens; got < 2 {
+		t.Errorf("%d reopens after 4 MB of events, want at least 2", got)
+	}
+	if got := len(eventsOf(t, s)); got != n*100 {
+		t.Errorf("%d events, want %d", got, n*100)
+	}
+}
+
+// padded is a batch of 100 tool calls with a kilobyte of metadata each.
+func padded(session string) []contract.Input {
+	batch := make([]contract.Input, 100)
+	for j := range batch {
+		batch[j] = ev(session, "codex", "tool_use")
+		batch[j].Metadata = `{"pad":"` + strings.Repeat("p", 1000) + `"}`
+	}
+	return batch
+}
+
+// droppedAndKept stores batches of padded events and drops them all, so the file has free pages
+// to give back, then stores one event, "kept".
+func droppedAndKept(t *testing.T, s *Store, batches int) {
+	t.Helper()
+	for i := range batches {
+		ingest(t, s, padded(fmt.Sprintf("s%d", i))...)
+	}
+	if _, err := s.DropBefore(context.Background(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, s, ev("kept", "codex", "session_start"))
+}
+
+// readWhile reads the statistics over and over while fn runs, and returns the first read error.
+func readWhile(s *Store, fn func()) error {
 	stop := make(chan struct{})
-	var wg sync.WaitGroup
 	var readErr error
+	var wg sync.WaitGroup
 	wg.Go(func() {
 		for {
 			select {
@@ -272,24 +259,8 @@ func TestReopenAfterGrowth(t *testing.T) {
 			}
 		}
 	})
-	const n = 40
-	for i := range n {
-		batch := make([]contract.Input, 100)
-		for j := range batch {
-			batch[j] = ev(fmt.Sprintf("s%d", i%3), "codex", "tool_use")
-			batch[j].Metadata = `{"pad":"` + strings.Repeat("r", 1000) + `"}`
-		}
-		ingest(t, s, batch...)
-	}
+	fn()
 	close(stop)
 	wg.Wait()
-	if readErr != nil {
-		t.Fatalf("a read during the reopens: %v", readErr)
-	}
-	if got := s.WriterStats().Reopens; got < 2 {
-		t.Errorf("%d reopens after 4 MB of events, want at least 2", got)
-	}
-	if got := len(eventsOf(t, s)); got != n*100 {
-		t.Errorf("%d events, want %d", got, n*100)
-	}
+	return readErr
 }

@@ -51,7 +51,7 @@ func backupCmd(args []string, stdout io.Writer) error {
 	}
 	base := serverURL()
 	if *db == "" {
-		up, err := serverAnswers(base)
+		up, err := serverAnswers(context.Background(), base)
 		if err != nil {
 			return err
 		}
@@ -64,14 +64,9 @@ func backupCmd(args []string, stdout io.Writer) error {
 			return nil
 		}
 	}
-	path := *db
-	if path == "" {
-		if path, err = dbPath(); err != nil {
-			return err
-		}
-	}
-	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("backup: no database to copy: %w", err)
+	path, err := existingDB(*db)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
 	}
 	store, err := kv.Open(kv.Options{Path: path, Logger: slog.New(slog.DiscardHandler)})
 	if errors.Is(err, kv.ErrLocked) {
@@ -92,31 +87,6 @@ func backupCmd(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "backup: wrote %s (%d bytes) from %s\n", out, n, path)
 	return nil
-}
-
-// serverAnswers reports whether an AgentMonitor server answers /api/health at base. A server that
-// answers but refuses the request (a token is needed) is an error that says so.
-func serverAnswers(base string) (bool, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/health", nil)
-	if err != nil {
-		return false, fmt.Errorf("server address %q: %w", base, err)
-	}
-	authorize(req)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false, nil
-	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	switch resp.StatusCode {
-	case http.StatusOK:
-		return true, nil
-	case http.StatusUnauthorized, http.StatusForbidden:
-		return false, fmt.Errorf("the server at %s refuses the request (%s): set AGENTMONITOR_TOKEN to its token", base, resp.Status)
-	}
-	return false, fmt.Errorf("the server at %s answers /api/health with %s", base, resp.Status)
 }
 
 // fetchBackup streams GET /api/backup into w and fails when the copy is cut short.

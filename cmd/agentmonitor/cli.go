@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Exit statuses of every command (README "Exit codes").
@@ -213,4 +214,53 @@ func callServer(ctx context.Context, base, method, path string, body, out any) e
 		return fmt.Errorf("%s: bad reply: %w", base, err)
 	}
 	return nil
+}
+
+// runningServer probes the server the command line talks to (serverURL): whether one answers
+// /api/health, and an error when one answers but refuses or fails.
+func runningServer(ctx context.Context) (base string, up bool, err error) {
+	base = serverURL()
+	up, err = serverAnswers(ctx, base)
+	return base, up, err
+}
+
+// serverAnswers reports whether an AgentMonitor server answers /api/health at base. A server that
+// answers but refuses the request (a token is needed) is an error that says so.
+func serverAnswers(ctx context.Context, base string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/health", nil)
+	if err != nil {
+		return false, fmt.Errorf("server address %q: %w", base, err)
+	}
+	authorize(req)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false, nil
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return true, nil
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return false, fmt.Errorf("the server at %s refuses the request (%s): set AGENTMONITOR_TOKEN to its token", base, resp.Status)
+	}
+	return false, fmt.Errorf("the server at %s answers /api/health with %s", base, resp.Status)
+}
+
+// existingDB is the database file a command works on: path (a --db flag) or, when it is empty,
+// the one the server uses (dbPath). A file that does not exist is an error: a mistyped path must
+// not become a new, empty database.
+func existingDB(path string) (string, error) {
+	if path == "" {
+		var err error
+		if path, err = dbPath(); err != nil {
+			return "", err
+		}
+	}
+	if _, err := os.Stat(path); err != nil {
+		return "", fmt.Errorf("no database: %w", err)
+	}
+	return path, nil
 }

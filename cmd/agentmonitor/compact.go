@@ -41,41 +41,46 @@ func compactCmd(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 
 	var rep kv.CompactReport
-	path := *db
-	if base, ok := runningServer(ctx); ok && path == "" {
-		fmt.Fprintf(stderr, "compacting through the server at %s\n", base)
-		if err := callServer(ctx, base, http.MethodPost, "/api/compact", nil, &rep); err != nil {
-			return fmt.Errorf("compact through %w", err)
-		}
-		path = "the server's database"
-	} else {
-		if path == "" {
-			if path, err = dbPath(); err != nil {
-				return err
-			}
-		}
-		if _, err := os.Stat(path); err != nil {
-			return fmt.Errorf("compact: %w", err)
-		}
-		store, err := kv.Open(kv.Options{Path: path, Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
-		if errors.Is(err, kv.ErrLocked) {
-			if *db != "" {
-				return fmt.Errorf("compact: %w: run without --db to compact it through its server", err)
-			}
-			return fmt.Errorf("compact: %w, and no server answers at %s: stop that process, or point AGENTMONITOR_URL at its server", err, serverURL())
-		}
+	if *db == "" {
+		base, ok, err := runningServer(ctx)
 		if err != nil {
 			return fmt.Errorf("compact: %w", err)
 		}
-		rep, err = store.Compact(ctx)
-		if cerr := store.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("compact: %w", err)
+		if ok {
+			fmt.Fprintf(stderr, "compacting through the server at %s\n", base)
+			if err := callServer(ctx, base, http.MethodPost, "/api/compact", nil, &rep); err != nil {
+				return fmt.Errorf("compact through %w", err)
+			}
+			printCompact(stdout, "the server's database", &rep)
+			return nil
 		}
 	}
-	fmt.Fprintf(stdout, "Compacted %s: %.1f MB → %.1f MB in %s\n", path, float64(rep.SizeBefore)/1e6,
-		float64(rep.SizeAfter)/1e6, (time.Duration(rep.TookMS) * time.Millisecond).String())
+	path, err := existingDB(*db)
+	if err != nil {
+		return fmt.Errorf("compact: %w", err)
+	}
+	store, err := kv.Open(kv.Options{Path: path, Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if errors.Is(err, kv.ErrLocked) {
+		if *db != "" {
+			return fmt.Errorf("compact: %w: run without --db to compact it through its server", err)
+		}
+		return fmt.Errorf("compact: %w, and no server answers at %s: stop that process, or point AGENTMONITOR_URL at its server", err, serverURL())
+	}
+	if err != nil {
+		return fmt.Errorf("compact: %w", err)
+	}
+	rep, err = store.Compact(ctx)
+	if cerr := store.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("compact: %w", err)
+	}
+	printCompact(stdout, path, &rep)
 	return nil
+}
+
+func printCompact(w io.Writer, what string, rep *kv.CompactReport) {
+	fmt.Fprintf(w, "Compacted %s: %.1f MB → %.1f MB in %s\n", what, float64(rep.SizeBefore)/1e6,
+		float64(rep.SizeAfter)/1e6, (time.Duration(rep.TookMS) * time.Millisecond).String())
 }

@@ -79,11 +79,14 @@ func costsCmd(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 
 	var out any
-	base, remote := runningServer(ctx)
+	base, remote, err := runningServer(ctx)
+	if err != nil {
+		return fmt.Errorf("costs %s: %w", sub, err)
+	}
 	if remote {
 		fmt.Fprintf(stderr, "asking the server at %s\n", base)
-	} else if _, err := os.Stat(cfg.DBPath); err != nil {
-		return fmt.Errorf("costs %s: no database: %w (AGENTMONITOR_DB_PATH names another?)", sub, err)
+	} else if _, err := existingDB(cfg.DBPath); err != nil {
+		return fmt.Errorf("costs %s: %w (AGENTMONITOR_DB_PATH names another?)", sub, err)
 	}
 	// The server prices with the rate file it was started with.
 	serverFile := func(file string) {

@@ -78,7 +78,11 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 
 	var sum importer.Summary
-	if base, ok := runningServer(ctx); ok {
+	base, ok, err := runningServer(ctx)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	if ok {
 		fmt.Fprintf(stderr, "importing through the server at %s\n", base)
 		sum, err = remoteImport(ctx, base, body)
 	} else {
@@ -97,30 +101,6 @@ func importCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	printSummary(stdout, &sum)
 	return nil
-}
-
-// runningServer reports whether an AgentMonitor server answers /api/health.
-func runningServer(ctx context.Context) (string, bool) {
-	base := serverURL()
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/health", nil)
-	if err != nil {
-		return base, false
-	}
-	authorize(req)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return base, false
-	}
-	defer resp.Body.Close()
-	var health struct {
-		Status string `json:"status"`
-	}
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&health) != nil {
-		return base, false
-	}
-	return base, true
 }
 
 // remoteImport asks the server that holds the database to import (POST /api/import).

@@ -35,13 +35,8 @@ func reindexCmd(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usageErrorf("reindex: unexpected %q (see agentmonitor reindex --help)", pos[0])
 	}
-	path := *db
-	if path == "" {
-		if path, err = dbPath(); err != nil {
-			return err
-		}
-	}
-	if _, err := os.Stat(path); err != nil {
+	path, err := existingDB(*db)
+	if err != nil {
 		return fmt.Errorf("reindex: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -50,7 +51,7 @@ func restoreCmd(args []string, stdout io.Writer) error {
 		}
 		// The target is the database the default server uses: it must not be running.
 		base := serverURL()
-		if up, _ := serverAnswers(base); up {
+		if up, _ := serverAnswers(context.Background(), base); up {
 			return fmt.Errorf("restore: a server is running at %s: stop it first", base)
 		}
 	}
